@@ -1,0 +1,1 @@
+"""SalesFit: a self-hosted hiring and assessment platform for sales roles."""

@@ -1,0 +1,205 @@
+"""The `salesfit` command: set-up, validation, accounts and the server."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.scoring.errors import DefinitionError
+from app.scoring.loader import Catalog, load_catalog
+
+cli = typer.Typer(
+    name="salesfit",
+    help="SalesFit: hiring and assessment for sales roles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _catalog_or_exit(settings: Settings) -> Catalog:
+    """The validated catalog; on any problem, print one line each and exit 1."""
+    try:
+        return load_catalog(settings.model_file, settings.assessments_dir)
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        typer.echo(f"{len(exc.problems)} problem(s) found; nothing started.", err=True)
+        raise typer.Exit(1) from None
+
+
+@cli.command()
+def validate(
+    model: Annotated[Path | None, typer.Option(help="The competency model file.")] = None,
+    assessments: Annotated[
+        Path | None, typer.Option(help="The folder of instruments (batteries in batteries/).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Check the competency model and every instrument and battery."""
+    settings = get_settings()
+    try:
+        catalog = load_catalog(model or settings.model_file, assessments or settings.assessments_dir)
+    except DefinitionError as exc:
+        if as_json:
+            problems = [
+                {"file": p.file, "line": p.line, "path": p.path, "message": p.message, "text": str(p)}
+                for p in exc.problems
+            ]
+            typer.echo(json.dumps({"problems": problems}, ensure_ascii=False, indent=2))
+        else:
+            for problem in exc.problems:
+                typer.echo(str(problem))
+            typer.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        raise typer.Exit(1) from None
+    summary = catalog.summary()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"Model {summary['model_version']}: {len(summary['competencies'])} competencies, "
+        f"profiles {', '.join(summary['profiles'])}."
+    )
+    for instrument in summary["instruments"]:
+        typer.echo(
+            f"Instrument {instrument['id']} ({instrument['type']}): {instrument['items']} items, "
+            f"about {instrument['minutes']:g} min."
+        )
+    for battery in summary["batteries"]:
+        typer.echo(f"Battery {battery['id']}: {', '.join(battery['instruments'])}, about {battery['minutes']:g} min.")
+    typer.echo("All valid.")
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations (creates the schema on a new database)."""
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(make_engine(settings.database_url))
+    typer.echo("Database is up to date.")
+
+
+@cli.command("create-user")
+def create_user_command(
+    email: Annotated[str, typer.Option(help="The e-mail the user signs in with.")],
+    role: Annotated[str, typer.Option(help="admin, hr, head_of_sales or manager.")],
+    org: Annotated[str, typer.Option(help="The organisation's slug; created when new.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    name: Annotated[str, typer.Option(help="The user's full name.")] = "",
+) -> None:
+    """Create a staff account (and its organisation when the slug is new)."""
+    from app.services.accounts import AccountError, create_user
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise _fail("No password on standard input.")
+    settings = get_settings()
+    with Session(make_engine(settings.database_url)) as session:
+        try:
+            created = create_user(
+                session, email=email, role=role, organisation_slug=org, password=password, full_name=name
+            )
+        except AccountError as exc:
+            raise _fail(f"Error: {exc}") from None
+        session.commit()
+        if created.organisation_created:
+            typer.echo(f"Created organisation '{created.organisation.slug}'.")
+        typer.echo(
+            f"Created user {created.user.email} with role {created.user.role} "
+            f"in organisation '{created.organisation.slug}'."
+        )
+        if created.password:
+            typer.echo(f"Generated password (shown once): {created.password}")
+
+
+@cli.command("create-api-token")
+def create_api_token_command(
+    email: Annotated[str, typer.Option(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label, e.g. the integration's name.")] = "",
+) -> None:
+    """Create an API token; it is printed once, on the last line."""
+    from app.services.accounts import AccountError, create_api_token
+
+    settings = get_settings()
+    with Session(make_engine(settings.database_url)) as session:
+        try:
+            api_token, token = create_api_token(session, email=email, name=name)
+        except AccountError as exc:
+            raise _fail(f"Error: {exc}") from None
+        session.commit()
+        typer.echo(f"API token {api_token.prefix}… created; keep it secret, it is not shown again:")
+        typer.echo(token)
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo organisation when the database is empty."""
+    settings = get_settings()
+    _seed_demo(settings, _catalog_or_exit(settings))
+
+
+def _seed_demo(settings: Settings, catalog: Catalog) -> None:
+    from app.services.demo import seed_demo
+
+    with Session(make_engine(settings.database_url)) as session:
+        logins = seed_demo(session, catalog)
+    if not logins:
+        typer.echo("The database already holds data; no demo loaded.")
+        return
+    typer.echo("Loaded the demo organisation. Sign in at " + settings.base_url + "/login with:")
+    for login in logins:
+        typer.echo(f"  {login.email:32} {login.role.value:14} password: {login.password}")
+    typer.echo("These passwords are shown only now.")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web application (refuses to start on an invalid model)."""
+    import uvicorn
+
+    from app.migrate import is_current
+
+    settings = get_settings()
+    _catalog_or_exit(settings)
+    if not is_current(make_engine(settings.database_url)):
+        raise _fail("The database schema is not up to date: run `salesfit migrate` first.")
+    typer.echo(f"Serving SalesFit on http://{host}:{port}")
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@cli.command()
+def run(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, load the demo organisation into an empty database, and serve (`make run`)."""
+    settings = get_settings()
+    catalog = _catalog_or_exit(settings)
+    migrate()
+    _seed_demo(settings, catalog)
+    serve(host=host, port=port, workers=1)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,79 @@
+"""Settings from the environment (and an optional `.env` file), read once per process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.paths import ASSESSMENTS_DIR, DATA_DIR, MODEL_FILE
+
+Language = Literal["ru", "en"]
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{DATA_DIR / 'salesfit.db'}"
+
+
+def load_or_create_secret(path: Path) -> str:
+    """The key kept in `path`, generated on first use (readable by the owner only)."""
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = DATA_DIR / "secret_key"
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: Language = "en"
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "SalesFit <no-reply@localhost>"
+    smtp_starttls: bool = True
+
+    model_file: Path = MODEL_FILE
+    assessments_dir: Path = ASSESSMENTS_DIR
+
+    @model_validator(mode="after")
+    def _check_secret(self) -> Settings:
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters; leave it unset to generate one")
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def get_secret_key(self) -> str:
+        """SECRET_KEY, or the one generated once and kept under data/."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return load_or_create_secret(self.secret_key_file)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,116 @@
+"""The application factory.
+
+`create_app` loads and validates the competency model and the instruments before anything
+is served: an invalid model raises `DefinitionError` and the server does not start.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.i18n import gettext as _
+from app.paths import STATIC_DIR
+from app.scoring.loader import Catalog, load_catalog
+from app.web.deps import LoginRequired
+from app.web.locale import LocaleMiddleware
+from app.web.routes import admin, api, auth, health, pages
+from app.web.templating import render
+
+SESSION_COOKIE = "salesfit_session"
+SESSION_MAX_AGE = 12 * 3600
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    engine: Engine | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    catalog = catalog or load_catalog(settings.model_file, settings.assessments_dir)
+    engine = engine or make_engine(settings.database_url)
+
+    app = FastAPI(
+        title="SalesFit",
+        version="0.1.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the Swagger and ReDoc pages load scripts from a CDN; none is used
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.engine = engine
+
+    # Added innermost first: the session cookie is read before the language is chosen.
+    app.add_middleware(LocaleMiddleware, default_language=settings.default_language)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.get_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, auth, pages, admin, api):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "not signed in"}, status.HTTP_401_UNAUTHORIZED)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        login = request.url_for("auth:login").include_query_params(next=target)
+        return RedirectResponse(str(login.path) + "?" + login.query, status.HTTP_303_SEE_OTHER)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        return render(
+            request,
+            "errors/error.html",
+            {"status_code": exc.status_code, "message": _error_message(exc)},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return render(
+            request,
+            "errors/error.html",
+            {
+                "status_code": status.HTTP_400_BAD_REQUEST,
+                "message": _("The form was incomplete or had a value that is not allowed."),
+            },
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+
+
+def _error_message(exc: HTTPException) -> str:
+    if exc.status_code == status.HTTP_404_NOT_FOUND:
+        return _("There is no such page here.")
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        return _("This address does not accept that kind of request.")
+    return str(exc.detail)

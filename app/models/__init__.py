@@ -1,0 +1,36 @@
+"""The tables. Importing this package registers every one of them (Alembic relies on it)."""
+
+from app.models.assessments import (
+    Answer,
+    AssessmentSession,
+    KpiValue,
+    ManagerRating,
+    ScoreSnapshot,
+    SessionStatus,
+)
+from app.models.campaigns import Campaign, CampaignStatus, Invitation
+from app.models.compliance import AuditEvent, Consent, OutboxMessage
+from app.models.organisation import Organisation
+from app.models.people import Person, PersonKind, Team
+from app.models.users import ApiToken, Role, User
+
+__all__ = [
+    "Answer",
+    "ApiToken",
+    "AssessmentSession",
+    "AuditEvent",
+    "Campaign",
+    "CampaignStatus",
+    "Consent",
+    "Invitation",
+    "KpiValue",
+    "ManagerRating",
+    "Organisation",
+    "OutboxMessage",
+    "Person",
+    "PersonKind",
+    "Role",
+    "ScoreSnapshot",
+    "SessionStatus",
+    "Team",
+]

@@ -1,0 +1,366 @@
+"""Typed definitions of the competency model and the instruments.
+
+These pydantic models mirror the YAML files consultants edit (`competencies.yaml` and the
+files under `assessments/`). They check the shape of one file; checks that need more than
+one file (an item's competency exists, a battery's instruments exist) live in `loader.py`.
+The format is documented for people in docs/model.md and docs/instruments.md.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LANGUAGES: tuple[str, ...] = ("ru", "en")
+"""Every text shown to a person must exist in each of these languages."""
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+Identifier = Annotated[
+    str,
+    Field(
+        pattern=IDENTIFIER.pattern,
+        max_length=64,
+        description="lower-case letters, digits and underscores, starting with a letter",
+    ),
+]
+
+
+class Definition(BaseModel):
+    """Base of every definition: unknown keys are errors, loaded data never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class Text(Definition):
+    """A text in every supported language."""
+
+    ru: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    @field_validator("ru", "en")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    def get(self, language: str) -> str:
+        """The text in `language`, falling back to English."""
+        return str(getattr(self, language, self.en))
+
+
+# --------------------------------------------------------------------------------------
+# The competency model (competencies.yaml)
+# --------------------------------------------------------------------------------------
+
+
+class Level(Definition):
+    """A band of the 0-100 reporting scale with a name (e.g. low 0-39)."""
+
+    name: Text
+    min: float = Field(ge=0, le=100)
+    max: float = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Level:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class TrainabilityRating(StrEnum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class Trainability(Definition):
+    """How far and how fast deliberate development moves a competency.
+
+    Expert judgements, not measured effects: `monthly_gain` is the number of points on the
+    0-100 scale a typical person gains per month of development; `max_gain` is the largest
+    gap that development can be expected to close at all.
+    """
+
+    rating: TrainabilityRating
+    monthly_gain: float = Field(gt=0, le=100)
+    max_gain: float = Field(gt=0, le=100)
+    note: Text
+
+
+class InterviewQuestion(Definition):
+    id: Identifier
+    text: Text
+    look_for: Text
+
+
+class DevelopmentActivity(Definition):
+    id: Identifier
+    title: Text
+    description: Text
+    weeks: int = Field(gt=0, le=104)
+
+
+class Competency(Definition):
+    name: Text
+    article_term: str = Field(min_length=1, description="the source article's own wording")
+    definition: Text
+    indicators: dict[Identifier, list[Text]] = Field(
+        description="behavioural indicators per level id; every level of the model appears"
+    )
+    trainability: Trainability
+    interview_questions: list[InterviewQuestion] = Field(min_length=1)
+    development: list[DevelopmentActivity] = Field(min_length=1)
+
+
+class Profile(Definition):
+    """A role profile: how much each competency matters, the level wanted and the floor."""
+
+    name: Text
+    description: Text
+    fit_threshold: float = Field(
+        ge=0, le=100, description="fit index from which the role is recommended"
+    )
+    weights: dict[Identifier, float]
+    targets: dict[Identifier, float]
+    minimums: dict[Identifier, float]
+
+
+class Stage(Definition):
+    id: Identifier
+    name: Text
+    description: Text
+    competencies: list[Identifier] = Field(min_length=1)
+
+
+class KpiUnit(StrEnum):
+    count = "count"
+    percent = "percent"
+    days = "days"
+    hours = "hours"
+    money = "money"
+    score = "score"
+
+
+class KpiDirection(StrEnum):
+    higher_is_better = "higher_is_better"
+    lower_is_better = "lower_is_better"
+
+
+class Kpi(Definition):
+    name: Text
+    description: Text
+    unit: KpiUnit
+    direction: KpiDirection
+    role: Identifier = Field(description="the profile this KPI evaluates")
+    period: Literal["week", "month", "quarter"] = Field(
+        description="the period one value covers (e.g. contacts made per month)"
+    )
+    default_horizon_months: int = Field(
+        gt=0, le=36, description="how long to observe before judging a person by it"
+    )
+
+
+class CompetencyModel(Definition):
+    """The whole of competencies.yaml."""
+
+    version: str = Field(min_length=1, max_length=32)
+    name: Text
+    source: Text
+    levels: dict[Identifier, Level] = Field(min_length=3)
+    competencies: dict[Identifier, Competency] = Field(min_length=1)
+    profiles: dict[Identifier, Profile] = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1)
+    kpis: dict[Identifier, Kpi] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------------------
+# Instruments (assessments/*.yaml) and batteries (assessments/batteries/*.yaml)
+# --------------------------------------------------------------------------------------
+
+
+class InstrumentType(StrEnum):
+    self_report = "self_report"
+    sjt = "sjt"
+    knowledge = "knowledge"
+    manager_rating = "manager_rating"
+    work_sample = "work_sample"
+
+
+class ScaleKind(StrEnum):
+    """What a named (non-competency) scale is for."""
+
+    trait = "trait"
+    infrequency = "infrequency"
+    impression_management = "impression_management"
+
+
+class Scale(Definition):
+    """A scale other than a competency, e.g. a validity scale."""
+
+    kind: ScaleKind
+    name: Text
+
+
+class ResponseScale(Definition):
+    """An integer rating scale from `min` to `max` with labels for some of its points."""
+
+    min: int
+    max: int
+    labels: dict[int, Text] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check(self) -> ResponseScale:
+        if self.max - self.min < 1:
+            raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
+        if self.max - self.min > 10:
+            raise ValueError("a rating scale has at most 11 points")
+        outside = sorted(k for k in self.labels if not self.min <= k <= self.max)
+        if outside:
+            raise ValueError(f"labels {outside} lie outside {self.min}..{self.max}")
+        return self
+
+    def points(self) -> range:
+        return range(self.min, self.max + 1)
+
+
+class Key(StrEnum):
+    positive = "positive"
+    reverse = "reverse"
+
+
+class LikertItem(Definition):
+    """A self-report statement answered on the instrument's response scale."""
+
+    id: Identifier
+    scale: Identifier
+    text: Text
+    key: Key = Key.positive
+    expected: list[int] | None = Field(
+        default=None,
+        description="for infrequency/attention items: the answers an attentive person gives",
+    )
+
+
+class ConsistencyPair(Definition):
+    """Two items that should get the same answer (after reverse keys are applied)."""
+
+    items: tuple[Identifier, Identifier]
+    max_difference: int = Field(ge=0, description="a larger keyed difference is inconsistent")
+
+
+class Option(Definition):
+    id: Identifier
+    text: Text
+
+
+class SjtOption(Option):
+    effectiveness: int = Field(description="the expert key, on the instrument's key scale")
+
+
+class SjtItem(Definition):
+    """A sales scenario with options keyed by expert-rated effectiveness."""
+
+    id: Identifier
+    scale: Identifier
+    stage: Identifier | None = None
+    scenario: Text
+    question: Text
+    options: list[SjtOption] = Field(min_length=3)
+
+
+class KnowledgeItem(Definition):
+    id: Identifier
+    scale: Identifier
+    question: Text
+    options: list[Option] = Field(min_length=2)
+    correct: list[Identifier] = Field(min_length=1)
+
+
+class RatingItem(Definition):
+    """A behaviourally anchored scale a manager rates."""
+
+    id: Identifier
+    scale: Identifier
+    text: Text
+    anchors: dict[int, Text] = Field(min_length=2)
+
+
+class RubricCriterion(Definition):
+    id: Identifier
+    scale: Identifier
+    criterion: Text
+    max_points: int = Field(gt=0, le=20)
+    anchors: dict[int, Text] = Field(min_length=2)
+
+
+class WorkSampleTask(Definition):
+    """A written task, scored by a person against a rubric."""
+
+    id: Identifier
+    prompt: Text
+    min_words: int = Field(default=0, ge=0)
+    max_words: int = Field(default=1000, gt=0)
+    rubric: list[RubricCriterion] = Field(min_length=1)
+
+
+class InstrumentBase(Definition):
+    id: Identifier
+    version: str = Field(min_length=1, max_length=32)
+    title: Text
+    description: Text
+    instructions: Text
+    minutes: float = Field(gt=0, le=240)
+    audience: list[Literal["candidate", "employee", "manager"]] = Field(min_length=1)
+    scales: dict[Identifier, Scale] = Field(default_factory=dict)
+
+
+class SelfReport(InstrumentBase):
+    type: Literal[InstrumentType.self_report]
+    response_scale: ResponseScale
+    items: list[LikertItem] = Field(min_length=1)
+    consistency_pairs: list[ConsistencyPair] = Field(default_factory=list)
+
+
+class Sjt(InstrumentBase):
+    type: Literal[InstrumentType.sjt]
+    format: Literal["rate_each", "best_worst"]
+    response_scale: ResponseScale | None = Field(
+        default=None, description="the scale candidates rate options on (rate_each only)"
+    )
+    key_scale: ResponseScale = Field(description="the scale of the expert effectiveness key")
+    items: list[SjtItem] = Field(min_length=1)
+
+
+class Knowledge(InstrumentBase):
+    type: Literal[InstrumentType.knowledge]
+    items: list[KnowledgeItem] = Field(min_length=1)
+
+
+class ManagerRating(InstrumentBase):
+    type: Literal[InstrumentType.manager_rating]
+    response_scale: ResponseScale
+    items: list[RatingItem] = Field(min_length=1)
+
+
+class WorkSample(InstrumentBase):
+    type: Literal[InstrumentType.work_sample]
+    items: list[WorkSampleTask] = Field(min_length=1)
+
+
+Instrument = Annotated[
+    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample, Field(discriminator="type")
+]
+
+
+class Battery(Definition):
+    """A named set of instruments given together for a purpose."""
+
+    id: Identifier
+    name: Text
+    purpose: Text
+    audience: Literal["candidate", "employee", "manager"]
+    instruments: list[Identifier] = Field(min_length=1)

@@ -1,0 +1,624 @@
+"""Load and validate the competency model and the instruments.
+
+`load_catalog` reads `competencies.yaml` and every instrument and battery under an
+assessments folder, checks each file's shape against `definitions.py`, then checks what
+spans files (an item's competency exists, a battery's instruments exist). Every problem is
+collected, not just the first, and names the file, the line, the place in the file and the
+fault, so a consultant can fix them all in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from app.scoring.definitions import (
+    LANGUAGES,
+    Battery,
+    CompetencyModel,
+    Instrument,
+    InstrumentType,
+    Knowledge,
+    ManagerRating,
+    ResponseScale,
+    ScaleKind,
+    SelfReport,
+    Sjt,
+    WorkSample,
+)
+from app.scoring.errors import DefinitionError, Problem
+
+Loc = tuple[str | int, ...]
+BATTERIES_DIR = "batteries"
+_instrument_adapter: TypeAdapter[Instrument] = TypeAdapter(Instrument)
+
+
+# --------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------
+
+
+def content_version(declared: str, content: bytes) -> str:
+    """`<declared version>+<first 12 hex digits of SHA-256 of the file>`.
+
+    Recorded with every result: editing a file without bumping its declared version still
+    yields a different recorded version, so old results never silently change meaning.
+    """
+    return f"{declared}+{hashlib.sha256(content).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    definition: CompetencyModel
+    version: str
+    path: Path
+
+    @property
+    def competency_ids(self) -> list[str]:
+        return list(self.definition.competencies)
+
+    @property
+    def profile_ids(self) -> list[str]:
+        return list(self.definition.profiles)
+
+
+@dataclass(frozen=True)
+class LoadedInstrument:
+    definition: Instrument
+    version: str
+    path: Path
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The validated model with every instrument and battery, as loaded at start-up."""
+
+    model: LoadedModel
+    instruments: dict[str, LoadedInstrument] = field(default_factory=dict)
+    batteries: dict[str, Battery] = field(default_factory=dict)
+
+    def battery_minutes(self, battery: Battery) -> float:
+        return sum(self.instruments[i].definition.minutes for i in battery.instruments)
+
+    def summary(self) -> dict[str, Any]:
+        """The machine-readable overview printed by `salesfit validate --json`."""
+        competencies = self.model.competency_ids
+        return {
+            "model_version": self.model.version,
+            "competencies": competencies,
+            "profiles": self.model.profile_ids,
+            "instruments": [
+                {
+                    "id": loaded.id,
+                    "version": loaded.version,
+                    "type": loaded.definition.type.value,
+                    "items": len(loaded.definition.items),
+                    "per_competency": _per_competency(loaded.definition, competencies),
+                    "languages": list(LANGUAGES),
+                    "minutes": loaded.definition.minutes,
+                }
+                for loaded in self.instruments.values()
+            ],
+            "batteries": [
+                {
+                    "id": battery.id,
+                    "instruments": list(battery.instruments),
+                    "minutes": self.battery_minutes(battery),
+                }
+                for battery in self.batteries.values()
+            ],
+        }
+
+
+def scored_scales(instrument: Instrument) -> Iterator[tuple[str, str]]:
+    """(element id, scale id) for every scored element: items, or rubric criteria."""
+    if isinstance(instrument, WorkSample):
+        for task in instrument.items:
+            for criterion in task.rubric:
+                yield criterion.id, criterion.scale
+    else:
+        for item in instrument.items:
+            yield item.id, item.scale
+
+
+def _per_competency(instrument: Instrument, competencies: list[str]) -> dict[str, int]:
+    counts = Counter(scale for _, scale in scored_scales(instrument))
+    return {c: counts[c] for c in competencies if counts[c]}
+
+
+# --------------------------------------------------------------------------------------
+# Reading YAML with line numbers and duplicate-key detection
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """One parsed file: its data, raw bytes, and the line of every place in it."""
+
+    path: Path
+    name: str
+    data: Any = None
+    content: bytes = b""
+    lines: dict[Loc, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, loc: Loc) -> int | None:
+        while True:
+            if loc in self.lines:
+                return self.lines[loc]
+            if not loc:
+                return None
+            loc = loc[:-1]
+
+    def problem(self, loc: Loc, message: str) -> None:
+        self.problems.append(Problem(self.name, self.line_of(loc), format_loc(loc), message))
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    """('items', 3, 'text', 'en') -> 'items[3].text.en'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _display_name(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _scalar_key(node: yaml.Node) -> str | int:
+    value = node.value if isinstance(node, yaml.ScalarNode) else str(node.value)
+    if node.tag.endswith(":int"):
+        try:
+            return int(value)
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _walk(source: _Source, node: yaml.Node, loc: Loc) -> None:
+    source.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str | int, int] = {}
+        for key_node, value_node in node.value:
+            key = _scalar_key(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                source.problems.append(
+                    Problem(
+                        source.name,
+                        line,
+                        format_loc((*loc, key)),
+                        f"duplicate key '{key}' (first given on line {seen[key]})",
+                    )
+                )
+                continue
+            seen[key] = line
+            source.lines[(*loc, key)] = line
+            _walk(source, value_node, (*loc, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _walk(source, child, (*loc, index))
+
+
+def read_yaml(path: Path) -> _Source:
+    """Parse a YAML file safely, recording line numbers and duplicate keys."""
+    source = _Source(path=path, name=_display_name(path))
+    try:
+        source.content = path.read_bytes()
+    except OSError as exc:
+        source.problems.append(Problem(source.name, None, "", f"cannot read file: {exc.strerror}"))
+        return source
+    try:
+        text = source.content.decode("utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        source.data = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        source.problems.append(Problem(source.name, None, "", "not UTF-8 text; save it as UTF-8"))
+        return source
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        source.problems.append(Problem(source.name, line, "", f"invalid YAML: {reason}"))
+        return source
+    if node is not None:
+        _walk(source, node, ())
+    if not isinstance(source.data, dict):
+        source.problems.append(
+            Problem(source.name, None, "", "must be a YAML mapping (key: value pairs) at the top")
+        )
+        source.data = None
+    return source
+
+
+# --------------------------------------------------------------------------------------
+# Turning pydantic's errors into problems a consultant understands
+# --------------------------------------------------------------------------------------
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    if kind == "missing":
+        if loc and loc[-1] in LANGUAGES:
+            return f"missing translation '{loc[-1]}'"
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (misspelt, or not allowed here)"
+    if kind == "union_tag_invalid":
+        allowed = ", ".join(t.value for t in InstrumentType)
+        return f"unknown instrument type {error['input']!r}; use one of: {allowed}"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"invalid id {error['input']!r}: use lower-case letters, digits and underscores, "
+            "starting with a letter"
+        )
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    if message.startswith("Input should be"):
+        message = "must be" + message.removeprefix("Input should be")
+    elif message.startswith("Input"):
+        message = message[0].lower() + message[1:]
+    value = error.get("input")
+    if isinstance(value, str | int | float | bool) and kind not in ("value_error",):
+        message += f", got {value!r}"
+    return message
+
+
+def _validation_problems(source: _Source, exc: ValidationError, strip_first: bool) -> None:
+    for error in exc.errors():
+        loc: Loc = tuple(error["loc"])
+        if strip_first and loc and error["type"] != "union_tag_invalid":
+            loc = loc[1:]  # the discriminated union's tag, e.g. 'self_report'
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+        if error["type"] == "union_tag_invalid":
+            loc = ("type",)
+        source.problem(loc, _message(error))
+
+
+# --------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------
+
+
+def _check_model(source: _Source, model: CompetencyModel) -> None:
+    competencies = list(model.competencies)
+    known = ", ".join(competencies)
+
+    bands = sorted(model.levels.items(), key=lambda kv: kv[1].min)
+    if bands[0][1].min != 0:
+        source.problem(("levels", bands[0][0], "min"), "the lowest level must start at 0")
+    if bands[-1][1].max != 100:
+        source.problem(("levels", bands[-1][0], "max"), "the highest level must end at 100")
+    for (_, lower), (upper_id, upper) in zip(bands, bands[1:], strict=False):
+        if not 0 < upper.min - lower.max <= 0.01 + 1e-9:
+            source.problem(
+                ("levels", upper_id, "min"),
+                f"must follow the level below without gap or overlap (its max is {lower.max})",
+            )
+
+    question_ids: dict[str, str] = {}
+    activity_ids: dict[str, str] = {}
+    for cid, competency in model.competencies.items():
+        for level in model.levels:
+            if level not in competency.indicators:
+                source.problem(
+                    ("competencies", cid, "indicators"), f"no indicators for level '{level}'"
+                )
+        for level, texts in competency.indicators.items():
+            if level not in model.levels:
+                source.problem(
+                    ("competencies", cid, "indicators", level),
+                    f"unknown level '{level}' (levels: {', '.join(model.levels)})",
+                )
+            elif not texts:
+                source.problem(("competencies", cid, "indicators", level), "list is empty")
+        for i, question in enumerate(competency.interview_questions):
+            _unique(source, question_ids, question.id, cid, ("competencies", cid, "interview_questions", i, "id"))
+        for i, activity in enumerate(competency.development):
+            _unique(source, activity_ids, activity.id, cid, ("competencies", cid, "development", i, "id"))
+
+    for pid, profile in model.profiles.items():
+        for part in ("weights", "targets", "minimums"):
+            values: dict[str, float] = getattr(profile, part)
+            for cid in competencies:
+                if cid not in values:
+                    source.problem(("profiles", pid, part), f"missing competency '{cid}'")
+            for cid, value in values.items():
+                loc: Loc = ("profiles", pid, part, cid)
+                if cid not in model.competencies:
+                    source.problem(loc, f"unknown competency '{cid}' (known: {known})")
+                elif not math.isfinite(value):
+                    source.problem(loc, "must be a finite number")
+                elif part == "weights" and value <= 0:
+                    source.problem(loc, f"must be a positive number, got {value:g}")
+                elif part != "weights" and not 0 <= value <= 100:
+                    source.problem(loc, f"must lie between 0 and 100, got {value:g}")
+        for cid, minimum in profile.minimums.items():
+            target = profile.targets.get(cid)
+            if target is not None and minimum > target:
+                source.problem(
+                    ("profiles", pid, "minimums", cid),
+                    f"minimum {minimum:g} is above the target {target:g}",
+                )
+
+    stage_ids: dict[str, str] = {}
+    for i, stage in enumerate(model.stages):
+        _unique(source, stage_ids, stage.id, "stages", ("stages", i, "id"))
+        for j, cid in enumerate(stage.competencies):
+            if cid not in model.competencies:
+                source.problem(
+                    ("stages", i, "competencies", j), f"unknown competency '{cid}' (known: {known})"
+                )
+
+    for kid, kpi in model.kpis.items():
+        if kpi.role not in model.profiles:
+            source.problem(
+                ("kpis", kid, "role"),
+                f"unknown profile '{kpi.role}' (profiles: {', '.join(model.profiles)})",
+            )
+
+
+def _unique(source: _Source, seen: dict[str, str], key: str, owner: str, loc: Loc) -> None:
+    if key in seen:
+        source.problem(loc, f"duplicate id '{key}' (already used in {seen[key]})")
+    else:
+        seen[key] = owner
+
+
+def _parse_model(path: Path) -> tuple[_Source, LoadedModel | None]:
+    source = read_yaml(path)
+    if source.data is None:
+        return source, None
+    try:
+        model = CompetencyModel.model_validate(source.data)
+    except ValidationError as exc:
+        _validation_problems(source, exc, strip_first=False)
+        return source, None
+    _check_model(source, model)
+    if source.problems:
+        return source, None
+    return source, LoadedModel(model, content_version(model.version, source.content), path)
+
+
+def load_model(path: Path) -> LoadedModel:
+    """Load and validate competencies.yaml; raise DefinitionError listing every problem."""
+    source, loaded = _parse_model(path)
+    if loaded is None or source.problems:
+        raise DefinitionError(source.problems)
+    return loaded
+
+
+# --------------------------------------------------------------------------------------
+# Instruments and batteries
+# --------------------------------------------------------------------------------------
+
+
+def _check_points(
+    source: _Source, loc: Loc, values: Iterable[int], scale: ResponseScale, what: str
+) -> None:
+    for value in values:
+        if value not in scale.points():
+            source.problem(loc, f"{what} {value} lies outside the scale {scale.min}..{scale.max}")
+
+
+def _check_instrument(source: _Source, instrument: Instrument, model: CompetencyModel | None) -> None:
+    if instrument.id != source.path.stem:
+        source.problem(("id",), f"must match the file name '{source.path.stem}'")
+
+    for sid in instrument.scales:
+        if model is not None and sid in model.competencies:
+            source.problem(("scales", sid), "is a competency id; name other scales differently")
+    known_scales = set(instrument.scales) | (set(model.competencies) if model else set())
+
+    element_ids: dict[str, str] = {}
+    elements: list[tuple[Loc, str, str]] = []  # (loc, element id, scale id)
+    if isinstance(instrument, WorkSample):
+        for i, task in enumerate(instrument.items):
+            elements.append((("items", i), task.id, ""))
+            for j, criterion in enumerate(task.rubric):
+                elements.append((("items", i, "rubric", j), criterion.id, criterion.scale))
+    else:
+        for i, item in enumerate(instrument.items):
+            elements.append((("items", i), item.id, item.scale))
+    for loc, element_id, scale in elements:
+        _unique(source, element_ids, element_id, "this instrument", (*loc, "id"))
+        if scale and model is not None and scale not in known_scales:
+            source.problem(
+                (*loc, "scale"),
+                f"unknown competency or scale '{scale}'; use a competency id "
+                f"({', '.join(model.competencies)}) or declare it under 'scales'",
+            )
+
+    if isinstance(instrument, SelfReport):
+        _check_self_report(source, instrument)
+    elif isinstance(instrument, Sjt):
+        _check_sjt(source, instrument, model)
+    elif isinstance(instrument, Knowledge):
+        for i, k_item in enumerate(instrument.items):
+            option_ids = _unique_options(source, ("items", i), [o.id for o in k_item.options])
+            for j, correct in enumerate(k_item.correct):
+                if correct not in option_ids:
+                    source.problem(("items", i, "correct", j), f"no option with id '{correct}'")
+            if set(k_item.correct) >= option_ids:
+                source.problem(("items", i, "correct"), "every option is marked correct")
+    elif isinstance(instrument, ManagerRating):
+        scale_ = instrument.response_scale
+        for i, r_item in enumerate(instrument.items):
+            loc = ("items", i, "anchors")
+            _check_points(source, loc, r_item.anchors, scale_, "anchor")
+            if scale_.min not in r_item.anchors or scale_.max not in r_item.anchors:
+                source.problem(loc, f"anchor both ends of the scale ({scale_.min} and {scale_.max})")
+    elif isinstance(instrument, WorkSample):
+        for i, task in enumerate(instrument.items):
+            if task.min_words >= task.max_words:
+                source.problem(("items", i, "min_words"), "must be less than max_words")
+            for j, criterion in enumerate(task.rubric):
+                loc = ("items", i, "rubric", j, "anchors")
+                for points in criterion.anchors:
+                    if not 0 <= points <= criterion.max_points:
+                        source.problem(loc, f"anchor {points} lies outside 0..{criterion.max_points}")
+                if 0 not in criterion.anchors or criterion.max_points not in criterion.anchors:
+                    source.problem(loc, f"anchor both 0 and max_points ({criterion.max_points})")
+
+
+def _unique_options(source: _Source, loc: Loc, option_ids: list[str]) -> set[str]:
+    for j, (oid, count) in enumerate(Counter(option_ids).items()):
+        if count > 1:
+            source.problem((*loc, "options", j), f"duplicate option id '{oid}'")
+    return set(option_ids)
+
+
+def _check_self_report(source: _Source, instrument: SelfReport) -> None:
+    scale_ = instrument.response_scale
+    items = {item.id: item for item in instrument.items}
+    for i, item in enumerate(instrument.items):
+        declared = instrument.scales.get(item.scale)
+        infrequency = declared is not None and declared.kind is ScaleKind.infrequency
+        if infrequency and not item.expected:
+            source.problem(
+                ("items", i, "expected"), "an infrequency item lists the answers an attentive person gives"
+            )
+        if item.expected and not infrequency:
+            source.problem(("items", i, "expected"), "only items of an infrequency scale have 'expected'")
+        if item.expected:
+            _check_points(source, ("items", i, "expected"), item.expected, scale_, "answer")
+    for i, pair in enumerate(instrument.consistency_pairs):
+        first, second = pair.items
+        for j, iid in enumerate(pair.items):
+            if iid not in items:
+                source.problem(("consistency_pairs", i, "items", j), f"no item with id '{iid}'")
+        if first == second:
+            source.problem(("consistency_pairs", i, "items"), "a pair needs two different items")
+        if pair.max_difference >= scale_.max - scale_.min:
+            source.problem(
+                ("consistency_pairs", i, "max_difference"),
+                f"must be less than the scale's range ({scale_.max - scale_.min})",
+            )
+
+
+def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) -> None:
+    stages = {stage.id for stage in model.stages} if model else set()
+    if instrument.format == "rate_each" and instrument.response_scale is None:
+        source.problem(("response_scale",), "a rate_each SJT needs the scale candidates rate on")
+    for i, item in enumerate(instrument.items):
+        if model is not None and item.stage is not None and item.stage not in stages:
+            source.problem(
+                ("items", i, "stage"), f"unknown stage '{item.stage}' (stages: {', '.join(sorted(stages))})"
+            )
+        _unique_options(source, ("items", i), [o.id for o in item.options])
+        for j, option in enumerate(item.options):
+            _check_points(
+                source, ("items", i, "options", j, "effectiveness"), [option.effectiveness],
+                instrument.key_scale, "effectiveness",
+            )
+        keys = [o.effectiveness for o in item.options]
+        if instrument.format == "best_worst":
+            if keys.count(max(keys)) > 1:
+                source.problem(("items", i, "options"), "best/worst needs one most effective option")
+            if keys.count(min(keys)) > 1:
+                source.problem(("items", i, "options"), "best/worst needs one least effective option")
+        elif len(set(keys)) == 1:
+            source.problem(("items", i, "options"), "all options have the same effectiveness")
+
+
+def _parse_instrument(path: Path, model: CompetencyModel | None) -> tuple[_Source, LoadedInstrument | None]:
+    source = read_yaml(path)
+    if source.data is None:
+        return source, None
+    strip = isinstance(source.data.get("type"), str) and source.data["type"] in set(InstrumentType)
+    try:
+        instrument = _instrument_adapter.validate_python(source.data)
+    except ValidationError as exc:
+        _validation_problems(source, exc, strip_first=strip)
+        return source, None
+    _check_instrument(source, instrument, model)
+    if source.problems:
+        return source, None
+    return source, LoadedInstrument(instrument, content_version(instrument.version, source.content), path)
+
+
+def _parse_battery(
+    path: Path, instruments: dict[str, LoadedInstrument], broken: set[str]
+) -> tuple[_Source, Battery | None]:
+    source = read_yaml(path)
+    if source.data is None:
+        return source, None
+    try:
+        battery = Battery.model_validate(source.data)
+    except ValidationError as exc:
+        _validation_problems(source, exc, strip_first=False)
+        return source, None
+    if battery.id != path.stem:
+        source.problem(("id",), f"must match the file name '{path.stem}'")
+    for j, (iid, count) in enumerate(Counter(battery.instruments).items()):
+        if count > 1:
+            source.problem(("instruments", j), f"instrument '{iid}' is listed twice")
+    for j, iid in enumerate(battery.instruments):
+        loc: Loc = ("instruments", j)
+        if iid in broken:
+            continue  # its own file's problems are already reported
+        if iid not in instruments:
+            source.problem(
+                loc, f"unknown instrument '{iid}' (known: {', '.join(sorted(instruments)) or 'none'})"
+            )
+        elif battery.audience not in instruments[iid].definition.audience:
+            source.problem(loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'")
+    return source, (None if source.problems else battery)
+
+
+def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
+    """Load the model, every instrument (`*.yaml`) and battery (`batteries/*.yaml`).
+
+    Raises DefinitionError with every problem in every file; returns only a fully valid catalog.
+    """
+    problems: list[Problem] = []
+    model_source, model = _parse_model(model_path)
+    problems += model_source.problems
+    definition = model.definition if model else None
+
+    if not assessments_dir.is_dir():
+        problems.append(Problem(_display_name(assessments_dir), None, "", "folder not found"))
+        raise DefinitionError(problems)
+
+    instruments: dict[str, LoadedInstrument] = {}
+    broken: set[str] = set()
+    for path in sorted(assessments_dir.glob("*.y*ml")):
+        source, instrument = _parse_instrument(path, definition)
+        problems += source.problems
+        if instrument is not None:
+            instruments[instrument.id] = instrument
+        else:
+            broken.add(path.stem)
+
+    batteries: dict[str, Battery] = {}
+    for path in sorted((assessments_dir / BATTERIES_DIR).glob("*.y*ml")):
+        source, battery = _parse_battery(path, instruments, broken)
+        problems += source.problems
+        if battery is not None:
+            batteries[battery.id] = battery
+
+    if problems or model is None:
+        raise DefinitionError(problems)
+    return Catalog(model=model, instruments=instruments, batteries=batteries)

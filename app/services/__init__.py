@@ -1,0 +1,1 @@
+"""Use cases: each function does one thing the product does, inside a given session."""

@@ -1,0 +1,172 @@
+"""Organisations, staff accounts, sign-in and API tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, select
+
+from app.db import ALL_ORGANISATIONS, utcnow
+from app.models import ApiToken, Organisation, Role, User
+from app.security import (
+    MIN_PASSWORD_LENGTH,
+    generate_password,
+    hash_password,
+    hash_token,
+    needs_rehash,
+    new_token,
+    verify_password,
+)
+from app.services.audit import record_event
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+API_TOKEN_PREFIX = "sf_"
+
+
+class AccountError(ValueError):
+    """Bad input for an account operation; the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    organisation: Organisation
+    organisation_created: bool
+    password: str | None  # set only when it was generated here, to be shown once
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(
+            email.strip(), check_deliverability=False, globally_deliverable=False
+        ).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(f"invalid e-mail address {email!r}: {exc}") from exc
+
+
+def get_or_create_organisation(
+    session: Session, *, slug: str, name: str | None = None
+) -> tuple[Organisation, bool]:
+    """The organisation with `slug`, created when new; the flag says whether it was."""
+    if not SLUG.match(slug):
+        raise AccountError(
+            f"invalid organisation slug {slug!r}: use 2-63 lower-case letters, digits and hyphens"
+        )
+    organisation = session.exec(select(Organisation).where(Organisation.slug == slug)).first()
+    if organisation is not None:
+        return organisation, False
+    organisation = Organisation(slug=slug, name=name or slug.replace("-", " ").title())
+    session.add(organisation)
+    session.flush()
+    return organisation, True
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: Role | str,
+    organisation_slug: str,
+    password: str | None = None,
+    full_name: str = "",
+) -> NewUser:
+    """Create a staff account; a password is generated when none is given."""
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        roles = ", ".join(r.value for r in Role)
+        raise AccountError(f"unknown role {role!r}; use one of: {roles}") from exc
+    email = normalise_email(email)
+    if find_user_by_email(session, email) is not None:
+        raise AccountError(f"a user with e-mail {email} already exists")
+    generated = None
+    if password is None:
+        password = generated = generate_password()
+    elif len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    organisation, created = get_or_create_organisation(session, slug=organisation_slug)
+    assert organisation.id is not None
+    user = User(
+        organisation_id=organisation.id,
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session,
+        organisation_id=organisation.id,
+        actor="system",
+        action="user.created",
+        object_type="user",
+        object_id=user.id,
+        details={"email": email, "role": role.value},
+    )
+    return NewUser(user, organisation, created, generated)
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """Look a user up across organisations (e-mails are unique; used to sign in)."""
+    statement = select(User).where(User.email == email.strip().lower())
+    return session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None without saying which was wrong."""
+    user = find_user_by_email(session, email)
+    valid = verify_password(password, user.password_hash if user else None)
+    if user is None or not valid or not user.is_active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    session.add(user)
+    return user
+
+
+def create_api_token(session: Session, *, email: str, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for the user; the plain token is returned once and never stored."""
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise AccountError(f"no user with e-mail {email.strip().lower()}")
+    token = new_token(API_TOKEN_PREFIX)
+    assert user.id is not None and user.organisation_id is not None
+    api_token = ApiToken(
+        organisation_id=user.organisation_id,
+        user_id=user.id,
+        token_hash=hash_token(token),
+        prefix=token[:10],
+        name=name,
+    )
+    session.add(api_token)
+    session.flush()
+    record_event(
+        session,
+        organisation_id=user.organisation_id,
+        actor="system",
+        actor_user_id=user.id,
+        action="api_token.created",
+        object_type="api_token",
+        object_id=api_token.id,
+    )
+    return api_token, token
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    statement = (
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    )
+    row = session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
+    if row is None or not row[1].is_active:
+        return None
+    api_token, user = row
+    api_token.last_used_at = utcnow()
+    session.add(api_token)
+    return user

@@ -1,0 +1,114 @@
+"""Dependencies shared by routes: the database session, the signed-in user, roles.
+
+Signing in scopes the request's database session to the user's organisation (see
+app/db.py), so every query a route makes afterwards sees only that organisation's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import scope_to_organisation
+from app.i18n import gettext as _
+from app.models import Organisation, Role, User
+from app.scoring.loader import Catalog
+from app.services.accounts import user_for_api_token
+
+SESSION_USER_KEY = "user_id"
+
+
+class LoginRequired(Exception):
+    """Raised for a page that needs a signed-in user; handled by redirecting to /login."""
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A database session per request, committed by the route that changes something."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def _sign_in_request(request: Request, session: Session, user: User) -> User:
+    scope_to_organisation(session, user.organisation_id or 0)
+    request.state.user = user
+    request.state.organisation = session.get(Organisation, user.organisation_id)
+    return user
+
+
+def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user signed in by the session cookie, or None."""
+    user_id = request.session.get(SESSION_USER_KEY)
+    if not isinstance(user_id, int):
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        request.session.clear()
+        return None
+    return _sign_in_request(request, session, user)
+
+
+def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def require_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting only users with one of `roles`."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, _("Your role does not give access to this page."))
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+StaffUser = CurrentUser
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `salesfit create-api-token`")
+
+
+def get_api_user(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user owning the Bearer token; 401 when it is missing, unknown or revoked."""
+    user = user_for_api_token(session, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing, unknown or revoked API token; send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    session.commit()  # records last_used_at
+    return _sign_in_request(request, session, user)
+
+
+ApiUser = Annotated[User, Depends(get_api_user)]

@@ -1,0 +1,47 @@
+"""Jinja2 templates with Babel's gettext, the CSRF field and a few helpers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
+from starlette.templating import _TemplateResponse
+
+from app import i18n
+from app.paths import TEMPLATES_DIR
+from app.web.csrf import csrf_input, csrf_token
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+)
+templates.env.globals.update(
+    csrf_input=csrf_input,
+    csrf_token=csrf_token,
+    languages=i18n.LANGUAGES,
+    language_names=i18n.LANGUAGE_NAMES,
+    current_language=i18n.get_language,
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    background: BackgroundTask | None = None,
+) -> _TemplateResponse:
+    """Render a page with the common context (the signed-in user, the language)."""
+    base = {
+        "user": getattr(request.state, "user", None),
+        "organisation": getattr(request.state, "organisation", None),
+        "language": i18n.get_language(),
+    }
+    base.update(context or {})
+    return templates.TemplateResponse(
+        request, template, base, status_code=status_code, background=background
+    )
