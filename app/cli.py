@@ -51,11 +51,19 @@ def validate(
     """Check the competency model and every instrument and battery."""
     settings = get_settings()
     try:
-        catalog = load_catalog(model or settings.model_file, assessments or settings.assessments_dir)
+        catalog = load_catalog(
+            model or settings.model_file, assessments or settings.assessments_dir
+        )
     except DefinitionError as exc:
         if as_json:
             problems = [
-                {"file": p.file, "line": p.line, "path": p.path, "message": p.message, "text": str(p)}
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "path": p.path,
+                    "message": p.message,
+                    "text": str(p),
+                }
                 for p in exc.problems
             ]
             typer.echo(json.dumps({"problems": problems}, ensure_ascii=False, indent=2))
@@ -78,7 +86,8 @@ def validate(
             f"about {instrument['minutes']:g} min."
         )
     for battery in summary["batteries"]:
-        typer.echo(f"Battery {battery['id']}: {', '.join(battery['instruments'])}, about {battery['minutes']:g} min.")
+        members = ", ".join(battery["instruments"])
+        typer.echo(f"Battery {battery['id']}: {members}, about {battery['minutes']:g} min.")
     typer.echo("All valid.")
 
 
@@ -114,7 +123,12 @@ def create_user_command(
     with Session(make_engine(settings.database_url)) as session:
         try:
             created = create_user(
-                session, email=email, role=role, organisation_slug=org, password=password, full_name=name
+                session,
+                email=email,
+                role=role,
+                organisation_slug=org,
+                password=password,
+                full_name=name,
             )
         except AccountError as exc:
             raise _fail(f"Error: {exc}") from None

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_secret(self) -> Settings:
         if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
-            raise ValueError("SECRET_KEY must be at least 32 characters; leave it unset to generate one")
+            raise ValueError(
+                "SECRET_KEY must be at least 32 characters; leave it unset to generate one"
+            )
         return self
 
     @property

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, event
 from sqlalchemy.engine import URL, make_url
@@ -81,17 +80,25 @@ def make_engine(database_url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin; otherwise
+    # SAVEPOINTs and transactional DDL misbehave (SQLAlchemy's pysqlite documentation).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def scope_to_organisation(session: Session, organisation_id: int) -> Session:
@@ -126,7 +133,9 @@ def _limit_to_organisation(state: ORMExecuteState) -> None:
         return
     state.statement = state.statement.options(
         *(
-            with_loader_criteria(model, model.organisation_id == organisation_id, include_aliases=True)
+            with_loader_criteria(
+                model, model.organisation_id == organisation_id, include_aliases=True
+            )
             for model in _scoped_tables()
         )
     )

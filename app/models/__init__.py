@@ -33,4 +33,5 @@ __all__ = [
     "ScoreSnapshot",
     "SessionStatus",
     "Team",
+    "User",
 ]

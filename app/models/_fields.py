@@ -27,4 +27,4 @@ def json_field(default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_type=JSON, nullable=False)
 
 
-__all__ = ["choice", "now_column", "datetime", "json_field", "moment_column"]
+__all__ = ["choice", "datetime", "json_field", "moment_column", "now_column"]

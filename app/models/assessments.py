@@ -8,7 +8,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from app.db import OrganisationScoped
-from app.models._fields import choice, now_column, json_field, moment_column
+from app.models._fields import choice, json_field, moment_column, now_column
 
 
 class SessionStatus(StrEnum):

@@ -7,7 +7,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from app.db import OrganisationScoped
-from app.models._fields import choice, now_column, moment_column
+from app.models._fields import choice, moment_column, now_column
 
 
 class CampaignStatus(StrEnum):
@@ -23,7 +23,9 @@ class Campaign(OrganisationScoped, table=True):
     target_profile: str | None = Field(default=None, max_length=64)
     status: CampaignStatus = choice(20, CampaignStatus.draft)
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
-    created_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    created_by_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
     created_at: datetime = now_column()
     closes_at: datetime | None = moment_column()
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from app.db import OrganisationScoped
-from app.models._fields import now_column, json_field, moment_column
+from app.models._fields import json_field, moment_column, now_column
 
 
 class Consent(OrganisationScoped, table=True):
@@ -14,7 +14,9 @@ class Consent(OrganisationScoped, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
-    invitation_id: int | None = Field(default=None, foreign_key="invitation.id", ondelete="SET NULL")
+    invitation_id: int | None = Field(
+        default=None, foreign_key="invitation.id", ondelete="SET NULL"
+    )
     purpose: str = Field(max_length=64)
     text_version: str = Field(max_length=64)
     language: str = Field(max_length=2)
@@ -27,7 +29,9 @@ class AuditEvent(OrganisationScoped, table=True):
 
     __tablename__ = "audit_event"
     id: int | None = Field(default=None, primary_key=True)
-    actor_user_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    actor_user_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
     actor: str = Field(max_length=40, description="user, api, candidate or system")
     action: str = Field(max_length=64, index=True)
     object_type: str | None = Field(default=None, max_length=40)

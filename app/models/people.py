@@ -7,7 +7,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from app.db import OrganisationScoped
-from app.models._fields import choice, now_column, moment_column
+from app.models._fields import choice, moment_column, now_column
 
 
 class PersonKind(StrEnum):

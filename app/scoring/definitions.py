@@ -28,6 +28,11 @@ Identifier = Annotated[
 ]
 
 
+Weight = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""A level on the 0-100 reporting scale."""
+
+
 class Definition(BaseModel):
     """Base of every definition: unknown keys are errors, loaded data never changes."""
 
@@ -124,9 +129,9 @@ class Profile(Definition):
     fit_threshold: float = Field(
         ge=0, le=100, description="fit index from which the role is recommended"
     )
-    weights: dict[Identifier, float]
-    targets: dict[Identifier, float]
-    minimums: dict[Identifier, float]
+    weights: dict[Identifier, Weight]
+    targets: dict[Identifier, Score]
+    minimums: dict[Identifier, Score]
 
 
 class Stage(Definition):
@@ -136,13 +141,7 @@ class Stage(Definition):
     competencies: list[Identifier] = Field(min_length=1)
 
 
-class KpiUnit(StrEnum):
-    count = "count"
-    percent = "percent"
-    days = "days"
-    hours = "hours"
-    money = "money"
-    score = "score"
+KpiUnit = Literal["count", "percent", "days", "hours", "money", "score"]
 
 
 class KpiDirection(StrEnum):

@@ -1,4 +1,4 @@
-"""Problems found in definition files, each naming the file, the place inside it and what is wrong."""
+"""Problems in definition files: each names the file, the place inside it and the fault."""
 
 from __future__ import annotations
 

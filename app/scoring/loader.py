@@ -4,16 +4,17 @@
 assessments folder, checks each file's shape against `definitions.py`, then checks what
 spans files (an item's competency exists, a battery's instruments exist). Every problem is
 collected, not just the first, and names the file, the line, the place in the file and the
-fault, so a consultant can fix them all in one pass.
+fault. A file whose shape is wrong is not cross-checked until its shape is fixed, so a
+second run may find more.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,15 @@ from app.scoring.definitions import (
     Instrument,
     InstrumentType,
     Knowledge,
+    KnowledgeItem,
+    LikertItem,
     ManagerRating,
+    RatingItem,
     ResponseScale,
     ScaleKind,
     SelfReport,
     Sjt,
+    SjtItem,
     WorkSample,
 )
 from app.scoring.errors import DefinitionError, Problem
@@ -264,14 +269,18 @@ def _message(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field (misspelt, or not allowed here)"
-    if kind == "union_tag_invalid":
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
         allowed = ", ".join(t.value for t in InstrumentType)
-        return f"unknown instrument type {error['input']!r}; use one of: {allowed}"
+        if kind == "union_tag_not_found":
+            return f"required field is missing; use one of: {allowed}"
+        return f"unknown instrument type {error.get('ctx', {}).get('tag')!r}; use one of: {allowed}"
     if kind == "string_pattern_mismatch":
         return (
             f"invalid id {error['input']!r}: use lower-case letters, digits and underscores, "
             "starting with a letter"
         )
+    if kind == "greater_than" and error.get("ctx", {}).get("gt") == 0:
+        return f"must be a positive number, got {error['input']!r}"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
@@ -288,12 +297,12 @@ def _message(error: Mapping[str, Any]) -> str:
 def _validation_problems(source: _Source, exc: ValidationError, strip_first: bool) -> None:
     for error in exc.errors():
         loc: Loc = tuple(error["loc"])
-        if strip_first and loc and error["type"] != "union_tag_invalid":
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = ("type",)
+        elif strip_first and loc:
             loc = loc[1:]  # the discriminated union's tag, e.g. 'self_report'
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
-        if error["type"] == "union_tag_invalid":
-            loc = ("type",)
         source.problem(loc, _message(error))
 
 
@@ -311,7 +320,7 @@ def _check_model(source: _Source, model: CompetencyModel) -> None:
         source.problem(("levels", bands[0][0], "min"), "the lowest level must start at 0")
     if bands[-1][1].max != 100:
         source.problem(("levels", bands[-1][0], "max"), "the highest level must end at 100")
-    for (_, lower), (upper_id, upper) in zip(bands, bands[1:], strict=False):
+    for (_, lower), (upper_id, upper) in pairwise(bands):
         if not 0 < upper.min - lower.max <= 0.01 + 1e-9:
             source.problem(
                 ("levels", upper_id, "min"),
@@ -335,9 +344,21 @@ def _check_model(source: _Source, model: CompetencyModel) -> None:
             elif not texts:
                 source.problem(("competencies", cid, "indicators", level), "list is empty")
         for i, question in enumerate(competency.interview_questions):
-            _unique(source, question_ids, question.id, cid, ("competencies", cid, "interview_questions", i, "id"))
+            _unique(
+                source,
+                question_ids,
+                question.id,
+                cid,
+                ("competencies", cid, "interview_questions", i, "id"),
+            )
         for i, activity in enumerate(competency.development):
-            _unique(source, activity_ids, activity.id, cid, ("competencies", cid, "development", i, "id"))
+            _unique(
+                source,
+                activity_ids,
+                activity.id,
+                cid,
+                ("competencies", cid, "development", i, "id"),
+            )
 
     for pid, profile in model.profiles.items():
         for part in ("weights", "targets", "minimums"):
@@ -345,16 +366,11 @@ def _check_model(source: _Source, model: CompetencyModel) -> None:
             for cid in competencies:
                 if cid not in values:
                     source.problem(("profiles", pid, part), f"missing competency '{cid}'")
-            for cid, value in values.items():
-                loc: Loc = ("profiles", pid, part, cid)
+            for cid in values:
                 if cid not in model.competencies:
-                    source.problem(loc, f"unknown competency '{cid}' (known: {known})")
-                elif not math.isfinite(value):
-                    source.problem(loc, "must be a finite number")
-                elif part == "weights" and value <= 0:
-                    source.problem(loc, f"must be a positive number, got {value:g}")
-                elif part != "weights" and not 0 <= value <= 100:
-                    source.problem(loc, f"must lie between 0 and 100, got {value:g}")
+                    source.problem(
+                        ("profiles", pid, part, cid), f"unknown competency '{cid}' (known: {known})"
+                    )
         for cid, minimum in profile.minimums.items():
             target = profile.targets.get(cid)
             if target is not None and minimum > target:
@@ -423,7 +439,9 @@ def _check_points(
             source.problem(loc, f"{what} {value} lies outside the scale {scale.min}..{scale.max}")
 
 
-def _check_instrument(source: _Source, instrument: Instrument, model: CompetencyModel | None) -> None:
+def _check_instrument(
+    source: _Source, instrument: Instrument, model: CompetencyModel | None
+) -> None:
     if instrument.id != source.path.stem:
         source.problem(("id",), f"must match the file name '{source.path.stem}'")
 
@@ -440,7 +458,8 @@ def _check_instrument(source: _Source, instrument: Instrument, model: Competency
             for j, criterion in enumerate(task.rubric):
                 elements.append((("items", i, "rubric", j), criterion.id, criterion.scale))
     else:
-        for i, item in enumerate(instrument.items):
+        items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem] = instrument.items
+        for i, item in enumerate(items):
             elements.append((("items", i), item.id, item.scale))
     for loc, element_id, scale in elements:
         _unique(source, element_ids, element_id, "this instrument", (*loc, "id"))
@@ -469,7 +488,9 @@ def _check_instrument(source: _Source, instrument: Instrument, model: Competency
             loc = ("items", i, "anchors")
             _check_points(source, loc, r_item.anchors, scale_, "anchor")
             if scale_.min not in r_item.anchors or scale_.max not in r_item.anchors:
-                source.problem(loc, f"anchor both ends of the scale ({scale_.min} and {scale_.max})")
+                source.problem(
+                    loc, f"anchor both ends of the scale ({scale_.min} and {scale_.max})"
+                )
     elif isinstance(instrument, WorkSample):
         for i, task in enumerate(instrument.items):
             if task.min_words >= task.max_words:
@@ -478,15 +499,25 @@ def _check_instrument(source: _Source, instrument: Instrument, model: Competency
                 loc = ("items", i, "rubric", j, "anchors")
                 for points in criterion.anchors:
                     if not 0 <= points <= criterion.max_points:
-                        source.problem(loc, f"anchor {points} lies outside 0..{criterion.max_points}")
+                        source.problem(
+                            loc, f"anchor {points} lies outside 0..{criterion.max_points}"
+                        )
                 if 0 not in criterion.anchors or criterion.max_points not in criterion.anchors:
                     source.problem(loc, f"anchor both 0 and max_points ({criterion.max_points})")
 
 
+def _repeats(ids: list[str]) -> Iterator[tuple[int, str]]:
+    """(position, id) of every id that already appeared earlier in the list."""
+    seen: set[str] = set()
+    for position, value in enumerate(ids):
+        if value in seen:
+            yield position, value
+        seen.add(value)
+
+
 def _unique_options(source: _Source, loc: Loc, option_ids: list[str]) -> set[str]:
-    for j, (oid, count) in enumerate(Counter(option_ids).items()):
-        if count > 1:
-            source.problem((*loc, "options", j), f"duplicate option id '{oid}'")
+    for j, oid in _repeats(option_ids):
+        source.problem((*loc, "options", j, "id"), f"duplicate option id '{oid}'")
     return set(option_ids)
 
 
@@ -498,10 +529,13 @@ def _check_self_report(source: _Source, instrument: SelfReport) -> None:
         infrequency = declared is not None and declared.kind is ScaleKind.infrequency
         if infrequency and not item.expected:
             source.problem(
-                ("items", i, "expected"), "an infrequency item lists the answers an attentive person gives"
+                ("items", i, "expected"),
+                "an infrequency item lists the answers an attentive person gives",
             )
         if item.expected and not infrequency:
-            source.problem(("items", i, "expected"), "only items of an infrequency scale have 'expected'")
+            source.problem(
+                ("items", i, "expected"), "only items of an infrequency scale have 'expected'"
+            )
         if item.expected:
             _check_points(source, ("items", i, "expected"), item.expected, scale_, "answer")
     for i, pair in enumerate(instrument.consistency_pairs):
@@ -525,25 +559,35 @@ def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) 
     for i, item in enumerate(instrument.items):
         if model is not None and item.stage is not None and item.stage not in stages:
             source.problem(
-                ("items", i, "stage"), f"unknown stage '{item.stage}' (stages: {', '.join(sorted(stages))})"
+                ("items", i, "stage"),
+                f"unknown stage '{item.stage}' (stages: {', '.join(sorted(stages))})",
             )
         _unique_options(source, ("items", i), [o.id for o in item.options])
         for j, option in enumerate(item.options):
             _check_points(
-                source, ("items", i, "options", j, "effectiveness"), [option.effectiveness],
-                instrument.key_scale, "effectiveness",
+                source,
+                ("items", i, "options", j, "effectiveness"),
+                [option.effectiveness],
+                instrument.key_scale,
+                "effectiveness",
             )
         keys = [o.effectiveness for o in item.options]
         if instrument.format == "best_worst":
             if keys.count(max(keys)) > 1:
-                source.problem(("items", i, "options"), "best/worst needs one most effective option")
+                source.problem(
+                    ("items", i, "options"), "best/worst needs one most effective option"
+                )
             if keys.count(min(keys)) > 1:
-                source.problem(("items", i, "options"), "best/worst needs one least effective option")
+                source.problem(
+                    ("items", i, "options"), "best/worst needs one least effective option"
+                )
         elif len(set(keys)) == 1:
             source.problem(("items", i, "options"), "all options have the same effectiveness")
 
 
-def _parse_instrument(path: Path, model: CompetencyModel | None) -> tuple[_Source, LoadedInstrument | None]:
+def _parse_instrument(
+    path: Path, model: CompetencyModel | None
+) -> tuple[_Source, LoadedInstrument | None]:
     source = read_yaml(path)
     if source.data is None:
         return source, None
@@ -556,7 +600,9 @@ def _parse_instrument(path: Path, model: CompetencyModel | None) -> tuple[_Sourc
     _check_instrument(source, instrument, model)
     if source.problems:
         return source, None
-    return source, LoadedInstrument(instrument, content_version(instrument.version, source.content), path)
+    return source, LoadedInstrument(
+        instrument, content_version(instrument.version, source.content), path
+    )
 
 
 def _parse_battery(
@@ -572,19 +618,21 @@ def _parse_battery(
         return source, None
     if battery.id != path.stem:
         source.problem(("id",), f"must match the file name '{path.stem}'")
-    for j, (iid, count) in enumerate(Counter(battery.instruments).items()):
-        if count > 1:
-            source.problem(("instruments", j), f"instrument '{iid}' is listed twice")
+    for j, iid in _repeats(list(battery.instruments)):
+        source.problem(("instruments", j), f"instrument '{iid}' is listed twice")
     for j, iid in enumerate(battery.instruments):
         loc: Loc = ("instruments", j)
         if iid in broken:
             continue  # its own file's problems are already reported
         if iid not in instruments:
             source.problem(
-                loc, f"unknown instrument '{iid}' (known: {', '.join(sorted(instruments)) or 'none'})"
+                loc,
+                f"unknown instrument '{iid}' (known: {', '.join(sorted(instruments)) or 'none'})",
             )
         elif battery.audience not in instruments[iid].definition.audience:
-            source.problem(loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'")
+            source.problem(
+                loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'"
+            )
     return source, (None if source.problems else battery)
 
 
@@ -602,9 +650,12 @@ def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
         problems.append(Problem(_display_name(assessments_dir), None, "", "folder not found"))
         raise DefinitionError(problems)
 
+    for path in sorted([*assessments_dir.glob("*.yml"), *assessments_dir.glob("batteries/*.yml")]):
+        problems.append(Problem(_display_name(path), None, "", "rename the file to end in .yaml"))
+
     instruments: dict[str, LoadedInstrument] = {}
     broken: set[str] = set()
-    for path in sorted(assessments_dir.glob("*.y*ml")):
+    for path in sorted(assessments_dir.glob("*.yaml")):
         source, instrument = _parse_instrument(path, definition)
         problems += source.problems
         if instrument is not None:
@@ -613,7 +664,7 @@ def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
             broken.add(path.stem)
 
     batteries: dict[str, Battery] = {}
-    for path in sorted((assessments_dir / BATTERIES_DIR).glob("*.y*ml")):
+    for path in sorted((assessments_dir / BATTERIES_DIR).glob("*.yaml")):
         source, battery = _parse_battery(path, instruments, broken)
         problems += source.problems
         if battery is not None:

@@ -22,7 +22,7 @@ from app.security import (
 from app.services.audit import record_event
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-API_TOKEN_PREFIX = "sf_"
+API_TOKEN_PREFIX = "sf_"  # noqa: S105  (a visible prefix, not a secret)
 
 
 class AccountError(ValueError):
@@ -87,7 +87,8 @@ def create_user(
     elif len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
     organisation, created = get_or_create_organisation(session, slug=organisation_slug)
-    assert organisation.id is not None
+    if organisation.id is None:
+        raise RuntimeError("the organisation was not saved")
     user = User(
         organisation_id=organisation.id,
         email=email,
@@ -134,7 +135,8 @@ def create_api_token(session: Session, *, email: str, name: str = "") -> tuple[A
     if user is None:
         raise AccountError(f"no user with e-mail {email.strip().lower()}")
     token = new_token(API_TOKEN_PREFIX)
-    assert user.id is not None and user.organisation_id is not None
+    if user.id is None or user.organisation_id is None:
+        raise RuntimeError("the user was not saved")
     api_token = ApiToken(
         organisation_id=user.organisation_id,
         user_id=user.id,

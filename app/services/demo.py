@@ -45,7 +45,11 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
     users = {}
     for local, role, name in staff:
         created = create_user(
-            session, email=f"{local}@{DEMO_DOMAIN}", role=role, organisation_slug=DEMO_SLUG, full_name=name
+            session,
+            email=f"{local}@{DEMO_DOMAIN}",
+            role=role,
+            organisation_slug=DEMO_SLUG,
+            full_name=name,
         )
         users[role] = created.user
         logins.append(DemoLogin(created.user.email, role, created.password or ""))
@@ -56,14 +60,31 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
         raise RuntimeError("organisation was not flushed")
     scope_to_organisation(session, organisation.id)
 
-    passive_team = Team(name="Inbound desk", sales_mode="passive", manager_id=users[Role.manager].id)
+    passive_team = Team(
+        name="Inbound desk", sales_mode="passive", manager_id=users[Role.manager].id
+    )
     active_team = Team(name="Field sales", sales_mode="active", manager_id=users[Role.manager].id)
     session.add_all([passive_team, active_team])
     session.flush()
     people = [
-        Person(kind=PersonKind.employee, full_name="Olga Petrova", team_id=passive_team.id, current_role="passive"),
-        Person(kind=PersonKind.employee, full_name="Ivan Smirnov", team_id=passive_team.id, current_role="passive"),
-        Person(kind=PersonKind.employee, full_name="Dmitry Volkov", team_id=active_team.id, current_role="active"),
+        Person(
+            kind=PersonKind.employee,
+            full_name="Olga Petrova",
+            team_id=passive_team.id,
+            current_role="passive",
+        ),
+        Person(
+            kind=PersonKind.employee,
+            full_name="Ivan Smirnov",
+            team_id=passive_team.id,
+            current_role="passive",
+        ),
+        Person(
+            kind=PersonKind.employee,
+            full_name="Dmitry Volkov",
+            team_id=active_team.id,
+            current_role="active",
+        ),
         Person(kind=PersonKind.candidate, full_name="Maria Ivanova", email="maria@example.com"),
     ]
     session.add_all(people)

@@ -55,5 +55,5 @@ async def verify_csrf(request: Request) -> None:
     if not expected or not sent or not tokens_equal(str(expected), sent):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            _("This form has expired or was not sent from this site. Reload the page and try again."),
+            _("The form expired or came from another site. Reload the page and try again."),
         )

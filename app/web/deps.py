@@ -82,7 +82,9 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, _("Your role does not give access to this page."))
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, _("Your role does not give access to this page.")
+            )
         return user
 
     return check

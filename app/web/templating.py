@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from starlette.background import BackgroundTask
 from starlette.templating import _TemplateResponse
 
 from app import i18n
 from app.paths import TEMPLATES_DIR
+from app.web import labels
 from app.web.csrf import csrf_input, csrf_token
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -18,8 +20,22 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
 )
+
+
+@pass_context
+def url_path(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    """The path of a named route: links stay on whatever host and scheme served the page."""
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
+
 templates.env.globals.update(
+    url_for=url_path,
     csrf_input=csrf_input,
+    role_label=labels.role_label,
+    status_label=labels.status_label,
+    unit_label=labels.unit_label,
+    instrument_type_label=labels.instrument_type_label,
     csrf_token=csrf_token,
     languages=i18n.LANGUAGES,
     language_names=i18n.LANGUAGE_NAMES,

@@ -28,7 +28,9 @@ def home(request: Request, user: OptionalUser) -> Response:
 
 
 @router.get("/dashboard", name="pages:dashboard")
-def dashboard(request: Request, user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> Response:
+def dashboard(
+    request: Request, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> Response:
     people = dict(
         session.exec(select(Person.team_id, func.count()).group_by(Person.team_id)).all()  # type: ignore[arg-type]
     )
@@ -52,7 +54,11 @@ def model_page(request: Request, user: CurrentUser, catalog: CatalogDep) -> Resp
     return render(
         request,
         "model/index.html",
-        {"model": catalog.model.definition, "model_version": catalog.model.version, "catalog": catalog},
+        {
+            "model": catalog.model.definition,
+            "model_version": catalog.model.version,
+            "catalog": catalog,
+        },
     )
 
 
@@ -84,4 +90,6 @@ def set_language(
     )
     session.commit()
     request.session[LANGUAGE_KEY] = chosen
-    return RedirectResponse(request.url_for("pages:account").path + "?saved=1", status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(
+        request.url_for("pages:account").path + "?saved=1", status.HTTP_303_SEE_OTHER
+    )

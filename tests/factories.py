@@ -1,0 +1,63 @@
+"""Helpers that create rows for tests: `create_<thing>(session, **overrides)`."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from app.models import Organisation, Person, PersonKind, Role, Team, User
+from app.services.accounts import create_user as create_account
+from app.services.accounts import get_or_create_organisation
+
+PASSWORD = "correct-horse-battery"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def create_organisation(session: Session, *, slug: str | None = None) -> Organisation:
+    organisation, _ = get_or_create_organisation(session, slug=slug or unique("org"))
+    return organisation
+
+
+def create_user(
+    session: Session,
+    *,
+    organisation: Organisation | None = None,
+    role: Role = Role.hr,
+    email: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    slug = organisation.slug if organisation else unique("org")
+    created = create_account(
+        session,
+        email=email or f"{unique(role.value)}@example.com",
+        role=role,
+        organisation_slug=slug,
+        password=password,
+    )
+    session.commit()
+    return created.user
+
+
+def create_team(session: Session, *, organisation: Organisation, name: str | None = None) -> Team:
+    team = Team(organisation_id=organisation.id, name=name or unique("team"))
+    session.add(team)
+    session.commit()
+    return team
+
+
+def create_person(
+    session: Session, *, organisation: Organisation, team: Team | None = None
+) -> Person:
+    person = Person(
+        organisation_id=organisation.id,
+        kind=PersonKind.employee,
+        full_name=unique("Person"),
+        team_id=team.id if team else None,
+    )
+    session.add(person)
+    session.commit()
+    return person
