@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -29,6 +30,12 @@ def url_path(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     return request.url_for(name, **path_params).path
 
 
+def number(value: float | int) -> str:
+    """A number the way the page's language writes it (1.5 / 1,5), without a needless .0."""
+    return format_decimal(value, format="#,##0.##", locale=i18n.get_language())
+
+
+templates.env.filters["number"] = number
 templates.env.globals.update(
     url_for=url_path,
     csrf_input=csrf_input,
