@@ -19,6 +19,7 @@ from app.models import Organisation, User
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.services.accounts import authenticate, user_for_api_token
 from tests.conftest import DatabaseFactory
+from tests.scoring.test_loader import SEVEN
 
 runner = CliRunner()
 
@@ -40,15 +41,7 @@ def test_validate_json_lists_the_model() -> None:
     result = runner.invoke(cli, ["validate", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["competencies"] == [
-        "client_expertise",
-        "product_knowledge",
-        "communication",
-        "persuasion",
-        "negotiation",
-        "objection_handling",
-        "persistence",
-    ]
+    assert summary["competencies"] == SEVEN
     assert summary["profiles"] == ["active", "passive"]
     assert summary["model_version"].startswith("2026.1+")
     for instrument in summary["instruments"]:

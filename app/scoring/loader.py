@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
@@ -43,7 +43,10 @@ from app.scoring.errors import DefinitionError, Problem
 
 Loc = tuple[str | int, ...]
 BATTERIES_DIR = "batteries"
+T = TypeVar("T")
 _instrument_adapter: TypeAdapter[Instrument] = TypeAdapter(Instrument)
+_model_adapter = TypeAdapter(CompetencyModel)
+_battery_adapter = TypeAdapter(Battery)
 
 
 # --------------------------------------------------------------------------------------
@@ -403,14 +406,26 @@ def _unique(source: _Source, seen: dict[str, str], key: str, owner: str, loc: Lo
         seen[key] = owner
 
 
-def _parse_model(path: Path) -> tuple[_Source, LoadedModel | None]:
+def _read_valid(path: Path, adapter: TypeAdapter[T]) -> tuple[_Source, T] | tuple[_Source, None]:
+    """Read a YAML file and check its shape; the parsed definition, or None with problems."""
     source = read_yaml(path)
     if source.data is None:
         return source, None
     try:
-        model = CompetencyModel.model_validate(source.data)
+        return source, adapter.validate_python(source.data)
     except ValidationError as exc:
-        _validation_problems(source, exc, strip_first=False)
+        # In a discriminated union (the instruments) pydantic puts the tag first in each place.
+        tag = source.data.get("type")
+        tagged = (
+            adapter is _instrument_adapter and isinstance(tag, str) and tag in set(InstrumentType)
+        )
+        _validation_problems(source, exc, strip_first=tagged)
+        return source, None
+
+
+def _parse_model(path: Path) -> tuple[_Source, LoadedModel | None]:
+    source, model = _read_valid(path, _model_adapter)
+    if model is None:
         return source, None
     _check_model(source, model)
     if source.problems:
@@ -588,14 +603,8 @@ def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) 
 def _parse_instrument(
     path: Path, model: CompetencyModel | None
 ) -> tuple[_Source, LoadedInstrument | None]:
-    source = read_yaml(path)
-    if source.data is None:
-        return source, None
-    strip = isinstance(source.data.get("type"), str) and source.data["type"] in set(InstrumentType)
-    try:
-        instrument = _instrument_adapter.validate_python(source.data)
-    except ValidationError as exc:
-        _validation_problems(source, exc, strip_first=strip)
+    source, instrument = _read_valid(path, _instrument_adapter)
+    if instrument is None:
         return source, None
     _check_instrument(source, instrument, model)
     if source.problems:
@@ -608,13 +617,8 @@ def _parse_instrument(
 def _parse_battery(
     path: Path, instruments: dict[str, LoadedInstrument], broken: set[str]
 ) -> tuple[_Source, Battery | None]:
-    source = read_yaml(path)
-    if source.data is None:
-        return source, None
-    try:
-        battery = Battery.model_validate(source.data)
-    except ValidationError as exc:
-        _validation_problems(source, exc, strip_first=False)
+    source, battery = _read_valid(path, _battery_adapter)
+    if battery is None:
         return source, None
     if battery.id != path.stem:
         source.problem(("id",), f"must match the file name '{path.stem}'")
