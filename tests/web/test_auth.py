@@ -157,3 +157,20 @@ def test_staff_see_only_their_own_organisation(client: TestClient, db: Session) 
     dashboard = client.get("/dashboard").text
     assert "Our inbound desk" in dashboard and "Their secret hunters" not in dashboard
     assert "their-hr@example.com" not in client.get("/admin/users").text
+
+
+def test_scripts_may_send_the_csrf_token_in_a_header(client: TestClient, db: Session) -> None:
+    user = create_user(db)
+    sign_in(client, user.email, PASSWORD)
+    token = csrf_from(client.get("/account").text)
+    refused = client.post(
+        "/account/language", data={"language": "ru"}, headers={"X-CSRF-Token": "x"}
+    )
+    assert refused.status_code == 403
+    accepted = client.post(
+        "/account/language",
+        data={"language": "ru"},
+        headers={"X-CSRF-Token": token},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
