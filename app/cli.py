@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -89,6 +90,76 @@ def validate(
         members = ", ".join(battery["instruments"])
         typer.echo(f"Battery {battery['id']}: {members}, about {battery['minutes']:g} min.")
     typer.echo("All valid.")
+
+
+@cli.command()
+def score(
+    instrument: Annotated[Path, typer.Option(help="The instrument file (YAML), any location.")],
+    responses: Annotated[
+        Path, typer.Option(help="CSV: one row per respondent, one column per item.")
+    ],
+    id_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Column with respondent ids (default: 'id' if present, else the row number)."
+        ),
+    ] = None,
+    output_format: Annotated[str, typer.Option("--format", help="json or csv.")] = "json",
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Score the valid rows and list what was skipped.")
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option(help="The competency model the instrument refers to.")
+    ] = None,
+) -> None:
+    """Score exported responses to any instrument: scale scores, flags and reliability."""
+    from app.scoring.engine import results_json, score_instrument
+    from app.scoring.loader import load_instrument, load_model
+    from app.scoring.table import TableError, read_table
+
+    if output_format not in ("json", "csv"):
+        raise _fail(f"Error: --format must be json or csv, not {output_format!r}.")
+    try:
+        loaded = load_instrument(instrument, load_model(model or get_settings().model_file))
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(1) from None
+    try:
+        table = read_table(
+            responses, loaded.definition, id_column=id_column, skip_invalid=skip_invalid
+        )
+    except TableError as exc:
+        raise _fail(f"{responses}: {exc}") from None
+    for skipped in sorted(table.problems, key=lambda p: p.line):
+        typer.echo(f"{responses}: skipped {skipped}", err=True)
+    if table.missing_columns:
+        typer.echo(
+            f"{responses}: no column for {', '.join(table.missing_columns)}; scored as unanswered",
+            err=True,
+        )
+    if not table.ids:
+        raise _fail(f"{responses}: no valid respondents left to score.")
+    scored = score_instrument(
+        loaded.definition,
+        table.ids,
+        answers=table.answers,
+        rows=table.rows,
+        seconds_per_item=table.seconds_per_item,
+    )
+    if output_format == "json":
+        result = results_json(scored)
+        result["skipped"] = [
+            {"line": p.line, "id": p.respondent, "column": p.column, "message": p.message}
+            for p in table.problems
+        ]
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["id", *scored.scales.scale_ids])
+    for i, respondent in enumerate(scored.respondent_ids):
+        values = scored.scores_of(i).values()
+        writer.writerow([respondent, *("" if v is None else f"{v:.6g}" for v in values)])
 
 
 @cli.command()

@@ -314,6 +314,10 @@ class InstrumentBase(Definition):
     instructions: Text
     minutes: float = Field(gt=0, le=240)
     audience: list[Literal["candidate", "employee", "manager"]] = Field(min_length=1)
+    weight: Weight = Field(
+        default=1.0,
+        description="weight of this method's scores when combined into competency scores",
+    )
     scales: dict[Identifier, Scale] = Field(default_factory=dict)
 
 

@@ -455,9 +455,13 @@ def _check_points(
 
 
 def _check_instrument(
-    source: _Source, instrument: Instrument, model: CompetencyModel | None
+    source: _Source,
+    instrument: Instrument,
+    model: CompetencyModel | None,
+    *,
+    check_file_name: bool = True,
 ) -> None:
-    if instrument.id != source.path.stem:
+    if check_file_name and instrument.id != source.path.stem:
         source.problem(("id",), f"must match the file name '{source.path.stem}'")
 
     for sid in instrument.scales:
@@ -601,17 +605,26 @@ def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) 
 
 
 def _parse_instrument(
-    path: Path, model: CompetencyModel | None
+    path: Path, model: CompetencyModel | None, *, check_file_name: bool = True
 ) -> tuple[_Source, LoadedInstrument | None]:
     source, instrument = _read_valid(path, _instrument_adapter)
     if instrument is None:
         return source, None
-    _check_instrument(source, instrument, model)
+    _check_instrument(source, instrument, model, check_file_name=check_file_name)
     if source.problems:
         return source, None
     return source, LoadedInstrument(
         instrument, content_version(instrument.version, source.content), path
     )
+
+
+def load_instrument(path: Path, model: LoadedModel) -> LoadedInstrument:
+    """Load one instrument file from anywhere (e.g. an analyst's own), checked against the
+    model; its id need not match the file name. Raises DefinitionError listing every problem."""
+    source, loaded = _parse_instrument(path, model.definition, check_file_name=False)
+    if loaded is None:
+        raise DefinitionError(source.problems)
+    return loaded
 
 
 def _parse_battery(

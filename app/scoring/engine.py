@@ -1,0 +1,199 @@
+"""Score one instrument for many respondents at once: item scores, scale scores, flags and
+the reliability of each scale in that set of responses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from app.scoring.definitions import Instrument, Key, ScaleKind, SelfReport
+from app.scoring.reliability import ScaleReliability, scale_reliability
+from app.scoring.responses import elements, is_likert, item_scores, likert_item_scores
+from app.scoring.scales import Matrix, ScaleScores, key_likert, membership_matrix, scale_scores
+from app.scoring.validity import (
+    failed_attention,
+    impression_management,
+    inconsistent,
+    straight_lining,
+    too_fast,
+)
+
+
+def reported_scales(instrument: Instrument) -> list[str]:
+    """Scales that get a score: competencies and declared scales, except infrequency ones
+    (those only raise the `failed_attention` flag). In order of first appearance."""
+    hidden = {sid for sid, s in instrument.scales.items() if s.kind is ScaleKind.infrequency}
+    ordered = dict.fromkeys(e.scale for e in elements(instrument))
+    return [scale for scale in ordered if scale not in hidden]
+
+
+@dataclass(frozen=True)
+class InstrumentScores:
+    """The scores of one instrument for a set of respondents."""
+
+    instrument: Instrument
+    respondent_ids: list[str]
+    element_ids: list[str]
+    element_scales: list[str]
+    item_scores: Matrix  # (n, m) on 0-100
+    scales: ScaleScores  # (n, s)
+    flags: list[list[str]] = field(default_factory=list)
+
+    def scores_of(self, respondent: int) -> dict[str, float | None]:
+        row = self.scales.scores[respondent]
+        return {
+            scale: (None if np.isnan(value) else float(value))
+            for scale, value in zip(self.scales.scale_ids, row, strict=True)
+        }
+
+    def missing_of(self, respondent: int) -> dict[str, str]:
+        """Why each missing scale score is missing."""
+        reasons = {
+            scale: self.scales.missing_reason(respondent, k)
+            for k, scale in enumerate(self.scales.scale_ids)
+        }
+        return {scale: reason for scale, reason in reasons.items() if reason}
+
+    def reliability(self) -> dict[str, ScaleReliability]:
+        """Alpha, item-total correlations, mean and SD of every reported scale."""
+        out = {}
+        for k, scale in enumerate(self.scales.scale_ids):
+            columns = [j for j, s in enumerate(self.element_scales) if s == scale]
+            out[scale] = scale_reliability(
+                [self.element_ids[j] for j in columns],
+                self.item_scores[:, columns],
+                self.scales.scores[:, k],
+            )
+        return out
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def results_json(scores: InstrumentScores) -> dict[str, Any]:
+    """The output of `salesfit score --format json` (NaN becomes null)."""
+    scales = {}
+    for scale, r in scores.reliability().items():
+        scales[scale] = {
+            "alpha": _number(r.alpha),
+            "n": r.n,
+            "items": r.items,
+            "mean": _number(r.mean),
+            "sd": _number(r.sd),
+            "sem": _number(r.sem),
+            "scored": r.scored,
+            "item_total": {item: _number(value) for item, value in r.item_total.items()},
+            "possibly_miskeyed": r.possibly_miskeyed,
+        }
+    respondents = [
+        {
+            "id": respondent,
+            "scores": scores.scores_of(i),
+            "flags": scores.flags[i],
+            "missing": scores.missing_of(i),
+        }
+        for i, respondent in enumerate(scores.respondent_ids)
+    ]
+    return {"instrument": scores.instrument.id, "scales": scales, "respondents": respondents}
+
+
+def score_instrument(
+    instrument: Instrument,
+    respondent_ids: Sequence[str],
+    *,
+    answers: Matrix | None = None,
+    rows: Sequence[Sequence[Any]] | None = None,
+    seconds_per_item: NDArray[np.float64] | None = None,
+) -> InstrumentScores:
+    """Score validated answers of many respondents.
+
+    Parameters
+    ----------
+    answers : for self-reports and manager ratings, the (n, m) matrix of raw answers in item
+        order, NaN for missing (the fast, vectorised path).
+    rows : for any instrument, the parsed answers per respondent in `elements()` order,
+        None for missing.
+    seconds_per_item : each respondent's median seconds per item, when timing is known.
+    """
+    columns = elements(instrument)
+    ids = list(respondent_ids)
+    raw: Matrix | None
+    if answers is not None:
+        if not is_likert(instrument):
+            raise TypeError("a raw answer matrix is only for self-reports and manager ratings")
+        raw = np.asarray(answers, dtype=np.float64)
+        scores = likert_item_scores(instrument, raw)
+    elif rows is not None:
+        raw = _raw_likert(rows) if is_likert(instrument) else None
+        scores = item_scores(instrument, rows)
+    else:
+        raise TypeError("give answers (a matrix) or rows")
+    if scores.shape != (len(ids), len(columns)):
+        raise ValueError(
+            f"expected {len(ids)} respondents x {len(columns)} items, got {scores.shape}"
+        )
+
+    scale_ids = reported_scales(instrument)
+    element_scales = [e.scale for e in columns]
+    scales = scale_scores(scores, membership_matrix(element_scales, scale_ids), scale_ids)
+    flagged = _flags(instrument, raw, scales, seconds_per_item)
+    flags = [[code for code, mask in flagged.items() if mask[i]] for i in range(len(ids))]
+    return InstrumentScores(
+        instrument, ids, [e.id for e in columns], element_scales, scores, scales, flags
+    )
+
+
+def _raw_likert(rows: Sequence[Sequence[Any]]) -> Matrix:
+    return np.array(
+        [[np.nan if v is None else float(v) for v in row] for row in rows], dtype=np.float64
+    ).reshape(len(rows), -1)
+
+
+def _flags(
+    instrument: Instrument,
+    raw: Matrix | None,
+    scales: ScaleScores,
+    seconds_per_item: NDArray[np.float64] | None,
+) -> dict[str, NDArray[np.bool_]]:
+    n = scales.scores.shape[0]
+    flags: dict[str, NDArray[np.bool_]] = {}
+    if seconds_per_item is not None:
+        flags["too_fast"] = too_fast(np.asarray(seconds_per_item, dtype=np.float64))
+    if not isinstance(instrument, SelfReport) or raw is None:
+        return flags
+    flags["straight_lining"] = straight_lining(raw)
+    position = {item.id: j for j, item in enumerate(instrument.items)}
+    attention = [
+        (position[item.id], set(item.expected)) for item in instrument.items if item.expected
+    ]
+    if attention:
+        flags["failed_attention"] = failed_attention(
+            raw[:, [j for j, _ in attention]], [allowed for _, allowed in attention]
+        )
+    if instrument.consistency_pairs:
+        low, high = instrument.response_scale.min, instrument.response_scale.max
+        reverse = np.array([item.key is Key.reverse for item in instrument.items])
+        keyed = key_likert(raw, reverse, low, high)
+        first = keyed[:, [position[p.items[0]] for p in instrument.consistency_pairs]]
+        second = keyed[:, [position[p.items[1]] for p in instrument.consistency_pairs]]
+        limits = np.array(
+            [p.max_difference for p in instrument.consistency_pairs], dtype=np.float64
+        )
+        flags["inconsistent"] = inconsistent(first, second, limits)
+    impression = [
+        k
+        for k, scale in enumerate(scales.scale_ids)
+        if scale in instrument.scales
+        and instrument.scales[scale].kind is ScaleKind.impression_management
+    ]
+    if impression:
+        flagged = np.zeros(n, dtype=bool)
+        for k in impression:
+            flagged |= impression_management(scales.scores[:, k])
+        flags["impression_management"] = flagged
+    return flags
