@@ -3,6 +3,7 @@ the reliability of each scale in that set of responses."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,15 +91,22 @@ def results_json(scores: InstrumentScores) -> dict[str, Any]:
             "item_total": {item: _number(value) for item, value in r.item_total.items()},
             "possibly_miskeyed": r.possibly_miskeyed,
         }
-    respondents = [
-        {
-            "id": respondent,
-            "scores": scores.scores_of(i),
-            "flags": scores.flags[i],
-            "missing": scores.missing_of(i),
-        }
-        for i, respondent in enumerate(scores.respondent_ids)
-    ]
+    scale_ids = scores.scales.scale_ids
+    respondents = []
+    for i, (respondent, row) in enumerate(
+        zip(scores.respondent_ids, scores.scales.scores.tolist(), strict=True)
+    ):
+        missing = {scale_ids[k]: k for k, value in enumerate(row) if math.isnan(value)}
+        respondents.append(
+            {
+                "id": respondent,
+                "scores": {
+                    s: (None if math.isnan(v) else v) for s, v in zip(scale_ids, row, strict=True)
+                },
+                "flags": scores.flags[i],
+                "missing": {s: scores.scales.missing_reason(i, k) for s, k in missing.items()},
+            }
+        )
     return {"instrument": scores.instrument.id, "scales": scales, "respondents": respondents}
 
 

@@ -112,12 +112,19 @@ class ProfileFit:
         return [c.competency for c in sorted(short, key=lambda c: -c.weighted_shortfall)]
 
 
+def _known(value: float | None) -> float | None:
+    """A score, or None when missing (None or NaN, the engine's mark for a missing score)."""
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
 def profile_fit(
     profile_id: str, profile: Profile, scores: Scores, sems: Mapping[str, float] | None = None
 ) -> ProfileFit:
     """The fit of one person's competency scores to one profile."""
     contributions = [
-        Contribution(cid, weight, scores.get(cid), profile.targets[cid], profile.minimums[cid])
+        Contribution(
+            cid, weight, _known(scores.get(cid)), profile.targets[cid], profile.minimums[cid]
+        )
         for cid, weight in profile.weights.items()
     ]
     scored = [c for c in contributions if c.score is not None]
