@@ -25,10 +25,16 @@ def text(en: str) -> dict[str, str]:
 def instrument(tmp_path: Path) -> Path:
     """An analyst's own 1-7 questionnaire, saved under a name unlike its id."""
     items = [
-        {"id": f"d{i}", "scale": "drive", "text": text(f"Drive {i}"), "key": "reverse" if i == 4 else "positive"}
+        {
+            "id": f"d{i}",
+            "scale": "drive",
+            "text": text(f"Drive {i}"),
+            "key": "reverse" if i == 4 else "positive",
+        }
         for i in range(1, 5)
     ] + [
-        {"id": f"e{i}", "scale": "persistence", "text": text(f"Persistence {i}")} for i in range(1, 4)
+        {"id": f"e{i}", "scale": "persistence", "text": text(f"Persistence {i}")}
+        for i in range(1, 4)
     ]
     data = {
         "id": "analyst_scale",
@@ -68,7 +74,9 @@ def test_json_output_has_scales_and_respondents(tmp_path: Path, instrument: Path
         "r3,4,5,3,4,,,7\n"
         "r4,6,6,5,2,5,6,6\n",
     )
-    code, out, _ = score("--instrument", str(instrument), "--responses", str(responses), "--id-column", "respondent")
+    code, out, _ = score(
+        "--instrument", str(instrument), "--responses", str(responses), "--id-column", "respondent"
+    )
     assert code == 0
     result = json.loads(out)
     assert set(result["scales"]) == {"drive", "persistence"}
@@ -94,7 +102,9 @@ def test_alpha_in_the_output_matches_the_engine(tmp_path: Path, instrument: Path
         answers = np.clip(np.round(4 + 1.5 * level + rng.normal(size=7)), 1, 7).astype(int)
         answers[3] = 8 - answers[3]  # reverse-keyed item answered the other way round
         rows.append(f"p{n}," + ",".join(map(str, answers)))
-    code, out, _ = score("--instrument", str(instrument), "--responses", str(write(tmp_path, "\n".join(rows))))
+    code, out, _ = score(
+        "--instrument", str(instrument), "--responses", str(write(tmp_path, "\n".join(rows)))
+    )
     assert code == 0
     drive = json.loads(out)["scales"]["drive"]
     assert drive["alpha"] > 0.8 and drive["n"] == 200
@@ -102,8 +112,12 @@ def test_alpha_in_the_output_matches_the_engine(tmp_path: Path, instrument: Path
 
 
 def test_csv_output_has_one_row_per_respondent(tmp_path: Path, instrument: Path) -> None:
-    responses = write(tmp_path, "id;d1;d2;d3;d4;e1;e2;e3\na;7;7;7;1;7;7;7\nb;1;;;;;;\n")  # Excel's ';'
-    code, out, _ = score("--instrument", str(instrument), "--responses", str(responses), "--format", "csv")
+    responses = write(
+        tmp_path, "id;d1;d2;d3;d4;e1;e2;e3\na;7;7;7;1;7;7;7\nb;1;;;;;;\n"
+    )  # Excel's ';'
+    code, out, _ = score(
+        "--instrument", str(instrument), "--responses", str(responses), "--format", "csv"
+    )
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows == [["id", "drive", "persistence"], ["a", "100", "100"], ["b", "", ""]]
@@ -113,24 +127,40 @@ def test_csv_output_has_one_row_per_respondent(tmp_path: Path, instrument: Path)
     ("content", "message"),
     [
         ("id,d1,zz\na,1,2\n", "line 1, column 'zz': unknown item column"),
-        ("id,d1,d2\na,1,9\n", "line 2 (respondent 'a'), column 'd2': '9' is outside the scale; use a whole number 1..7"),
+        (
+            "id,d1,d2\na,1,9\n",
+            "line 2 (respondent 'a'), column 'd2': '9' is outside the scale; use a whole number 1..7",
+        ),
         ("id,d1,d2\na,1,x\n", "line 2 (respondent 'a'), column 'd2': 'x' is not a number"),
         ("id,d1,d2\na,1,2.5\n", "column 'd2': '2.5' is outside the scale"),
-        ("id,d1\na,1\nb,2\na,3\n", "line 4 (respondent 'a'), column 'id': duplicate id (first on line 2)"),
+        (
+            "id,d1\na,1\nb,2\na,3\n",
+            "line 4 (respondent 'a'), column 'id': duplicate id (first on line 2)",
+        ),
         ("", "the file is empty"),
         ("id,d1\n", "no respondents"),
     ],
 )
-def test_bad_input_stops_with_line_and_column(tmp_path: Path, instrument: Path, content: str, message: str) -> None:
-    code, out, err = score("--instrument", str(instrument), "--responses", str(write(tmp_path, content)))
+def test_bad_input_stops_with_line_and_column(
+    tmp_path: Path, instrument: Path, content: str, message: str
+) -> None:
+    code, out, err = score(
+        "--instrument", str(instrument), "--responses", str(write(tmp_path, content))
+    )
     assert code == 1
     assert message in err
     assert out == ""
 
 
-def test_skip_invalid_scores_the_rest_and_lists_what_it_skipped(tmp_path: Path, instrument: Path) -> None:
-    responses = write(tmp_path, "id,d1,d2,d3,d4,zz\na,7,7,7,1,x\nb,1,99,1,7,\nc,4,4,4,4,\nc,1,1,1,1,\n")
-    code, out, err = score("--instrument", str(instrument), "--responses", str(responses), "--skip-invalid")
+def test_skip_invalid_scores_the_rest_and_lists_what_it_skipped(
+    tmp_path: Path, instrument: Path
+) -> None:
+    responses = write(
+        tmp_path, "id,d1,d2,d3,d4,zz\na,7,7,7,1,x\nb,1,99,1,7,\nc,4,4,4,4,\nc,1,1,1,1,\n"
+    )
+    code, out, err = score(
+        "--instrument", str(instrument), "--responses", str(responses), "--skip-invalid"
+    )
     assert code == 0
     result = json.loads(out)
     assert [r["id"] for r in result["respondents"]] == ["a", "c"]
@@ -143,18 +173,20 @@ def test_a_broken_instrument_file_is_refused(tmp_path: Path, instrument: Path) -
     data = yaml.safe_load(instrument.read_text(encoding="utf-8"))
     data["items"][0]["scale"] = "drvie"
     instrument.write_text(yaml.safe_dump(data), encoding="utf-8")
-    code, _, err = score("--instrument", str(instrument), "--responses", str(write(tmp_path, "id,d1\na,1\n")))
+    code, _, err = score(
+        "--instrument", str(instrument), "--responses", str(write(tmp_path, "id,d1\na,1\n"))
+    )
     assert code == 1 and "items[0].scale: unknown competency or scale 'drvie'" in err
 
 
 def test_the_shipped_instrument_with_timing_and_flags(tmp_path: Path) -> None:
     responses = write(
         tmp_path,
-        "id,ps_1,cm_1,ps_2,att_1,cm_2,im_1,seconds\n"
-        "careful,4,4,2,1,2,3,90\n"
-        "rushed,3,3,3,3,3,3,6\n",
+        "id,ps_1,cm_1,ps_2,att_1,cm_2,im_1,seconds\ncareful,4,4,2,1,2,3,90\nrushed,3,3,3,3,3,3,6\n",
     )
-    code, out, _ = score("--instrument", "assessments/example_self_report.yaml", "--responses", str(responses))
+    code, out, _ = score(
+        "--instrument", "assessments/example_self_report.yaml", "--responses", str(responses)
+    )
     assert code == 0
     flags = {r["id"]: r["flags"] for r in json.loads(out)["respondents"]}
     assert flags["careful"] == []

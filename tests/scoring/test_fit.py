@@ -72,8 +72,10 @@ def test_the_fit_index_formula() -> None:
     assert at_minimums.fit == pytest.approx(0.0) and at_minimums.knockouts == []
     halfway = {c: (profile.targets[c] + profile.minimums[c]) / 2 for c in profile.weights}
     assert profile_fit("active", profile, halfway).fit == pytest.approx(50.0)
-    above = {c: 100.0 for c in profile.weights}
-    assert profile_fit("active", profile, above).fit == pytest.approx(100.0)  # no bonus above target
+    above = dict.fromkeys(profile.weights, 100.0)
+    assert profile_fit("active", profile, above).fit == pytest.approx(
+        100.0
+    )  # no bonus above target
 
 
 def test_reasons_name_the_driving_competencies_in_both_languages() -> None:
@@ -109,7 +111,10 @@ def test_confidence_follows_flags_and_closeness() -> None:
     share = profile.fit_threshold / 100
     borderline = dict(STAR)
     borderline.update(
-        {c: profile.minimums[c] + share * (profile.targets[c] - profile.minimums[c]) + 0.5 for c in profile.weights}
+        {
+            c: profile.minimums[c] + share * (profile.targets[c] - profile.minimums[c]) + 0.5
+            for c in profile.weights
+        }
     )
     fit = profile_fit("active", profile, borderline)
     assert abs((fit.fit or 0) - fit.threshold) < DEFAULT_MARGIN
@@ -129,7 +134,10 @@ def test_develop_vs_hire_for_a_person() -> None:
     assert farmer.status == "not_a_fit" and farmer.blocking == ["persistence"]
     grower = develop_or_hire(MODEL, "active", GROWER)
     assert grower.status == "develop"
-    assert grower.projected_fit is not None and grower.projected_fit >= MODEL.profiles["active"].fit_threshold
+    assert (
+        grower.projected_fit is not None
+        and grower.projected_fit >= MODEL.profiles["active"].fit_threshold
+    )
     assert grower.months is not None and 0 < grower.months <= 12
     trained = {step.competency for step in grower.plan}
     assert trained and "persistence" not in trained  # it did not need the slowest one
@@ -168,4 +176,6 @@ def test_methods_combine_by_weight_and_disagreement_is_flagged() -> None:
     assert combined["persistence"].discrepancy and combined["persistence"].spread == 50
     assert not combined["communication"].discrepancy
     assert [m.instrument_id for m in combined["communication"].methods] == ["self", "sjt"]
-    assert combined["product_knowledge"].score is None and combined["product_knowledge"].methods == []
+    assert (
+        combined["product_knowledge"].score is None and combined["product_knowledge"].methods == []
+    )
