@@ -137,7 +137,7 @@ def score_instrument(
         raw = np.asarray(answers, dtype=np.float64)
         scores = likert_item_scores(instrument, raw)
     elif rows is not None:
-        raw = _raw_likert(rows) if is_likert(instrument) else None
+        raw = _raw_likert(rows, len(columns)) if is_likert(instrument) else None
         scores = item_scores(instrument, rows)
     else:
         raise TypeError("give answers (a matrix) or rows")
@@ -156,7 +156,9 @@ def score_instrument(
     )
 
 
-def _raw_likert(rows: Sequence[Sequence[Any]]) -> Matrix:
+def _raw_likert(rows: Sequence[Sequence[Any]], width: int) -> Matrix:
+    if not rows:
+        return np.empty((0, width))
     return np.array(
         [[np.nan if v is None else float(v) for v in row] for row in rows], dtype=np.float64
     ).reshape(len(rows), -1)

@@ -92,7 +92,9 @@ def scale_scores(
     totals = np.nan_to_num(item_scores, nan=0.0) @ weights
     items = membership.sum(axis=0).astype(np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = totals / answered
+        # Rounding to 1e-10 removes binary representation noise, so that a score that is
+        # exactly 80 on paper is 80 (thresholds are >= 80) whatever the batch it is scored in.
+        means = np.round(totals / answered, 10)
     enough = answered >= np.ceil(min_share * items[np.newaxis, :] - 1e-9)
     scores = np.where(enough & (answered > 0), means, np.nan)
     return ScaleScores(scale_ids, scores, answered, items)
