@@ -258,6 +258,10 @@ class Option(Definition):
 
 class SjtOption(Option):
     effectiveness: int = Field(description="the expert key, on the instrument's key scale")
+    rationale: Text | None = Field(
+        default=None,
+        description="why the experts rated it so; for reviewers, never shown to candidates",
+    )
 
 
 class SjtItem(Definition):
@@ -265,7 +269,11 @@ class SjtItem(Definition):
 
     id: Identifier
     scale: Identifier
-    stage: Identifier | None = None
+    role: Identifier | None = Field(
+        default=None,
+        description="the profile whose work the situation comes from (active, passive)",
+    )
+    stage: Identifier | None = Field(default=None, description="a stage of active selling")
     scenario: Text
     question: Text
     options: list[SjtOption] = Field(min_length=3)
@@ -359,10 +367,23 @@ Instrument = Annotated[
 ]
 
 
-class Battery(Definition):
-    """A named set of instruments given together for a purpose."""
+BatteryId = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_-]*$",
+        max_length=64,
+        description="lower-case letters, digits, '-' and '_', starting with a letter",
+    ),
+]
 
-    id: Identifier
+
+class Battery(Definition):
+    """A named set of instruments given together for a purpose.
+
+    Manager ratings in an `employee` battery are filled in by the person's manager.
+    """
+
+    id: BatteryId
     name: Text
     purpose: Text
     audience: Literal["candidate", "employee", "manager"]

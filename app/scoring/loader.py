@@ -98,7 +98,20 @@ class Catalog:
     batteries: dict[str, Battery] = field(default_factory=dict)
 
     def battery_minutes(self, battery: Battery) -> float:
-        return sum(self.instruments[i].definition.minutes for i in battery.instruments)
+        """The time the person assessed spends (manager ratings are the manager's time)."""
+        return sum(
+            self.instruments[i].definition.minutes
+            for i in battery.instruments
+            if not isinstance(self.instruments[i].definition, ManagerRating)
+        )
+
+    def rater_minutes(self, battery: Battery) -> float:
+        """The time a manager spends rating the person."""
+        return sum(
+            self.instruments[i].definition.minutes
+            for i in battery.instruments
+            if isinstance(self.instruments[i].definition, ManagerRating)
+        )
 
     def summary(self) -> dict[str, Any]:
         """The machine-readable overview printed by `salesfit validate --json`."""
@@ -124,6 +137,7 @@ class Catalog:
                     "id": battery.id,
                     "instruments": list(battery.instruments),
                     "minutes": self.battery_minutes(battery),
+                    "rater_minutes": self.rater_minutes(battery),
                 }
                 for battery in self.batteries.values()
             ],
@@ -581,6 +595,11 @@ def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) 
                 ("items", i, "stage"),
                 f"unknown stage '{item.stage}' (stages: {', '.join(sorted(stages))})",
             )
+        if model is not None and item.role is not None and item.role not in model.profiles:
+            source.problem(
+                ("items", i, "role"),
+                f"unknown profile '{item.role}' (profiles: {', '.join(model.profiles)})",
+            )
         _unique_options(source, ("items", i), [o.id for o in item.options])
         for j, option in enumerate(item.options):
             _check_points(
@@ -627,6 +646,13 @@ def load_instrument(path: Path, model: LoadedModel) -> LoadedInstrument:
     return loaded
 
 
+def _suits(battery: Battery, instrument: Instrument) -> bool:
+    """An instrument suits a battery's audience; an employee's manager rates him in it."""
+    if battery.audience in instrument.audience:
+        return True
+    return battery.audience == "employee" and isinstance(instrument, ManagerRating)
+
+
 def _parse_battery(
     path: Path, instruments: dict[str, LoadedInstrument], broken: set[str]
 ) -> tuple[_Source, Battery | None]:
@@ -646,7 +672,7 @@ def _parse_battery(
                 loc,
                 f"unknown instrument '{iid}' (known: {', '.join(sorted(instruments)) or 'none'})",
             )
-        elif battery.audience not in instruments[iid].definition.audience:
+        elif not _suits(battery, instruments[iid].definition):
             source.problem(
                 loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'"
             )

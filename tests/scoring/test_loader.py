@@ -521,6 +521,26 @@ def test_a_battery_for_candidates_cannot_hold_a_manager_rating(tree: Path) -> No
     assert "instrument 't_rating' is not meant for the audience 'candidate'" in found
 
 
+def test_an_employee_battery_includes_the_managers_rating(tree: Path) -> None:
+    write_instrument(tree, EXAMPLES["t_rating"])
+    write_instrument(tree, EXAMPLES["t_sjt"])
+    battery = {
+        "id": "team-review",
+        "name": text("Team review"),
+        "purpose": text("Test"),
+        "audience": "employee",
+        "instruments": ["t_sjt", "t_rating"],
+    }
+    (tree / "assessments" / "batteries" / "team-review.yaml").write_text(
+        yaml.safe_dump(battery), encoding="utf-8"
+    )
+    summary = {b["id"]: b for b in load(tree).summary()["batteries"]}
+    assert (
+        summary["team-review"]["minutes"] == EXAMPLES["t_sjt"]["minutes"]
+    )  # the employee's own time
+    assert summary["team-review"]["rater_minutes"] == EXAMPLES["t_rating"]["minutes"]
+
+
 def test_a_broken_model_does_not_hide_instrument_problems(tree: Path) -> None:
     edit_yaml(tree / "competencies.yaml", lambda d: d.pop("version"))
     data = copy.deepcopy(EXAMPLES["t_self"])
