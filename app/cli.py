@@ -83,7 +83,8 @@ def validate(
     )
     for instrument in summary["instruments"]:
         typer.echo(
-            f"Instrument {instrument['id']} ({instrument['type']}): {instrument['items']} items, "
+            f"Instrument {instrument['id']} ({instrument['type']}): {instrument['items']} "
+            f"item{'' if instrument['items'] == 1 else 's'}, "
             f"about {instrument['minutes']:g} min."
         )
     for battery in summary["batteries"]:

@@ -185,9 +185,56 @@ def test_the_shipped_instrument_with_timing_and_flags(tmp_path: Path) -> None:
         "id,ps_1,cm_1,ps_2,att_1,cm_2,im_1,seconds\ncareful,4,4,2,1,2,3,90\nrushed,3,3,3,3,3,3,6\n",
     )
     code, out, _ = score(
-        "--instrument", "assessments/example_self_report.yaml", "--responses", str(responses)
+        "--instrument",
+        "assessments/templates/example_self_report.yaml",
+        "--responses",
+        str(responses),
     )
     assert code == 0
     flags = {r["id"]: r["flags"] for r in json.loads(out)["respondents"]}
     assert flags["careful"] == []
     assert {"too_fast", "straight_lining", "failed_attention"} <= set(flags["rushed"])
+
+
+def test_situational_and_knowledge_answers_from_a_csv(tmp_path: Path) -> None:
+    sjt = yaml.safe_load(Path("assessments/sales_sjt.yaml").read_text(encoding="utf-8"))
+    first = sjt["items"][0]
+    ranked = sorted(first["options"], key=lambda o: o["effectiveness"])
+    best, worst = ranked[-1]["id"], ranked[0]["id"]
+    responses = write(
+        tmp_path,
+        f"id,{first['id']}\nkeyed,{best}/{worst}\nreversed,{worst}/{best}\nbad,{best}/{best}\n",
+    )
+    code, out, err = score(
+        "--instrument",
+        "assessments/sales_sjt.yaml",
+        "--responses",
+        str(responses),
+        "--skip-invalid",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert (
+        "the best and the worst pick must be different options" in result["skipped"][0]["message"]
+    )
+    item_scores = {r["id"]: r for r in result["respondents"]}
+    # one answered scenario of the scale's three: below 80%, so no scale score, and the reason says so
+    assert item_scores["keyed"]["scores"][first["scale"]] is None
+    assert "1 of 3 items answered" in item_scores["keyed"]["missing"][first["scale"]]
+
+    quiz = yaml.safe_load(
+        Path("assessments/sales_method_knowledge.yaml").read_text(encoding="utf-8")
+    )
+    mapped = [i for i in quiz["items"] if i["scale"] == "negotiation"]
+    header = ",".join(i["id"] for i in mapped)
+    right = ",".join(i["correct"][0] for i in mapped)
+    wrong = ",".join(
+        next(o["id"] for o in i["options"] if o["id"] not in i["correct"]) for i in mapped
+    )
+    responses = write(tmp_path, f"id,{header}\nexpert,{right}\nnovice,{wrong}\n", name="quiz.csv")
+    code, out, err = score(
+        "--instrument", "assessments/sales_method_knowledge.yaml", "--responses", str(responses)
+    )
+    assert code == 0, err
+    scores = {r["id"]: r["scores"]["negotiation"] for r in json.loads(out)["respondents"]}
+    assert scores == {"expert": 100.0, "novice": 0.0}

@@ -14,6 +14,7 @@ from app.services.audit import record_event
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.example.com"
+DEMO_BATTERIES = ("employee", "candidate-general")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
         Person(kind=PersonKind.candidate, full_name="Maria Ivanova", email="maria@example.com"),
     ]
     session.add_all(people)
-    battery = next(iter(catalog.batteries), None)
+    battery = next(
+        (b for b in DEMO_BATTERIES if b in catalog.batteries), next(iter(catalog.batteries), None)
+    )
     if battery is not None:
         session.add(
             Campaign(
