@@ -6,6 +6,8 @@ context variable, so templates and Python code translate with the same `gettext`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 
@@ -33,6 +35,16 @@ def set_language(language: str) -> None:
 
 def get_language() -> str:
     return _language.get()
+
+
+@contextmanager
+def language(code: str) -> Iterator[None]:
+    """Translate in `code` inside the block (e.g. an e-mail in the recipient's language)."""
+    token = _language.set(code if code in LANGUAGES else LANGUAGES[0])
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from swagger_ui_bundle import swagger_ui_path
 
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -21,7 +23,7 @@ from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.web.deps import LoginRequired
 from app.web.locale import LocaleMiddleware
-from app.web.routes import admin, api, auth, health, pages
+from app.web.routes import admin, api, auth, candidate, health, hr, pages, reviews
 from app.web.templating import render
 
 SESSION_COOKIE = "salesfit_session"
@@ -42,7 +44,7 @@ def create_app(
         title="SalesFit",
         version="0.1.0",
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # the Swagger and ReDoc pages load scripts from a CDN; none is used
+        docs_url=None,  # served by _install_docs with local assets instead of a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -61,10 +63,26 @@ def create_app(
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, pages, admin, api):
+    for module in (health, auth, pages, admin, hr, reviews, candidate, api):
         app.include_router(module.router)
+    _install_docs(app)
     _install_error_handlers(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs, with Swagger UI's files served by the app (no CDN)."""
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/api/v1/openapi.json",
+            title="SalesFit API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
 
 
 def _wants_json(request: Request) -> bool:

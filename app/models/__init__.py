@@ -5,10 +5,11 @@ from app.models.assessments import (
     AssessmentSession,
     KpiValue,
     ManagerRating,
+    ReviewScore,
     ScoreSnapshot,
     SessionStatus,
 )
-from app.models.campaigns import Campaign, CampaignStatus, Invitation
+from app.models.campaigns import Campaign, CampaignStatus, Invitation, InvitationStatus, TargetRole
 from app.models.compliance import AuditEvent, Consent, OutboxMessage
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
@@ -23,15 +24,18 @@ __all__ = [
     "CampaignStatus",
     "Consent",
     "Invitation",
+    "InvitationStatus",
     "KpiValue",
     "ManagerRating",
     "Organisation",
     "OutboxMessage",
     "Person",
     "PersonKind",
+    "ReviewScore",
     "Role",
     "ScoreSnapshot",
     "SessionStatus",
+    "TargetRole",
     "Team",
     "User",
 ]

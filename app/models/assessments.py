@@ -34,6 +34,7 @@ class AssessmentSession(OrganisationScoped, table=True):
     status: SessionStatus = choice(20, SessionStatus.not_started)
     created_at: datetime = now_column()
     started_at: datetime | None = moment_column()
+    deadline_at: datetime | None = moment_column()  # a timed section's end, enforced on save
     completed_at: datetime | None = moment_column()
 
 
@@ -51,6 +52,22 @@ class Answer(OrganisationScoped, table=True):
     answered_at: datetime = now_column()
 
 
+class ReviewScore(OrganisationScoped, table=True):
+    """Points a reviewer gave one rubric criterion of a work-sample answer."""
+
+    __tablename__ = "review_score"
+    __table_args__ = (UniqueConstraint("session_id", "criterion_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="assessment_session.id", index=True, ondelete="CASCADE")
+    criterion_id: str = Field(max_length=64)
+    points: float
+    reviewer_id: int | None = Field(
+        default=None, foreign_key="user_account.id", ondelete="SET NULL"
+    )
+    reviewed_at: datetime = now_column()
+
+
 class ScoreSnapshot(OrganisationScoped, table=True):
     """Scores as computed at one moment, with the versions that produced them."""
 
@@ -60,6 +77,12 @@ class ScoreSnapshot(OrganisationScoped, table=True):
     campaign_id: int | None = Field(
         default=None, foreign_key="campaign.id", index=True, ondelete="SET NULL"
     )
+    invitation_id: int | None = Field(
+        default=None, foreign_key="invitation.id", index=True, ondelete="SET NULL"
+    )
+    provisional: bool = Field(default=False, description="waits for reviews or ratings")
+    recommendation: str | None = Field(default=None, max_length=20)
+    confidence: str | None = Field(default=None, max_length=10)
     model_version: str = Field(max_length=64)
     instrument_versions: dict[str, str] = json_field()
     scores: dict[str, Any] = json_field()
@@ -74,6 +97,9 @@ class ManagerRating(OrganisationScoped, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     rater_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    invitation_id: int | None = Field(
+        default=None, foreign_key="invitation.id", index=True, ondelete="SET NULL"
+    )
     instrument_id: str = Field(max_length=64)
     instrument_version: str = Field(max_length=64)
     item_id: str = Field(max_length=64)

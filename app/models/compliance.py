@@ -18,6 +18,7 @@ class Consent(OrganisationScoped, table=True):
         default=None, foreign_key="invitation.id", ondelete="SET NULL"
     )
     purpose: str = Field(max_length=64)
+    accepted: bool = Field(default=True, description="False records a refusal, and nothing else")
     text_version: str = Field(max_length=64)
     language: str = Field(max_length=2)
     given_at: datetime = now_column()

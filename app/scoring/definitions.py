@@ -322,6 +322,9 @@ class InstrumentBase(Definition):
     instructions: Text
     minutes: float = Field(gt=0, le=240)
     audience: list[Literal["candidate", "employee", "manager"]] = Field(min_length=1)
+    time_limit_minutes: float | None = Field(
+        default=None, gt=0, le=240, description="a timed section: answers after it are refused"
+    )
     weight: Weight = Field(
         default=1.0,
         description="weight of this method's scores when combined into competency scores",

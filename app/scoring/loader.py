@@ -144,6 +144,11 @@ class Catalog:
         }
 
 
+def question_ids(instrument: Instrument) -> list[str]:
+    """What a person answers: the items, or for a work sample its tasks."""
+    return [item.id for item in instrument.items]
+
+
 def scored_scales(instrument: Instrument) -> Iterator[tuple[str, str]]:
     """(element id, scale id) for every scored element: items, or rubric criteria."""
     if isinstance(instrument, WorkSample):
@@ -663,6 +668,17 @@ def _parse_battery(
         source.problem(("id",), f"must match the file name '{path.stem}'")
     for j, iid in _repeats(list(battery.instruments)):
         source.problem(("instruments", j), f"instrument '{iid}' is listed twice")
+    asked: dict[str, str] = {}
+    for j, iid in enumerate(battery.instruments):
+        if iid in instruments:
+            for qid in question_ids(instruments[iid].definition):
+                if qid in asked and asked[qid] != iid:
+                    source.problem(
+                        ("instruments", j),
+                        f"item id '{qid}' is used by both '{asked[qid]}' and '{iid}'; "
+                        "answers are stored by item id, so rename one",
+                    )
+                asked.setdefault(qid, iid)
     for j, iid in enumerate(battery.instruments):
         loc: Loc = ("instruments", j)
         if iid in broken:

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.db import scope_to_organisation
-from app.models import Campaign, CampaignStatus, Organisation, Person, PersonKind, Role, Team
+from app.models import (
+    Campaign,
+    CampaignStatus,
+    Organisation,
+    Person,
+    PersonKind,
+    Role,
+    TargetRole,
+    Team,
+)
 from app.scoring.loader import Catalog
 from app.services.accounts import create_user
 from app.services.audit import record_event
@@ -97,7 +106,8 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
             Campaign(
                 name="Demo: move the inbound desk to active sales",
                 battery_id=battery,
-                target_profile="active" if "active" in catalog.model.profile_ids else None,
+                target_role=TargetRole.active,
+                language="en",
                 status=CampaignStatus.open,
                 team_id=passive_team.id,
                 created_by_id=users[Role.hr].id,

@@ -48,7 +48,10 @@ def test_the_model_endpoint_lists_competencies_and_profiles(
     assert body["model"]["profiles"]["active"]["weights"]["persistence"] > 0
 
 
-def test_openapi_is_published_without_a_cdn_page(client: TestClient) -> None:
+def test_openapi_and_its_docs_page_are_served_without_a_cdn(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/me" in spec["paths"]
-    assert client.get("/docs").status_code == 404
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/api/v1/openapi.json" in docs.text
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 95b6bcbd35a5
+Revision ID: 63da3772e5be
 Revises: 
-Create Date: 2026-11-26 21:02:54.066035
+Create Date: 2026-11-26 21:43:24.182888
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 
-revision: str = '95b6bcbd35a5'
+revision: str = '63da3772e5be'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -129,12 +129,14 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('battery_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('target_profile', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('target_role', sa.String(length=20), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('deadline_date', sa.Date(), nullable=True),
+    sa.Column('candidate_feedback', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closes_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_campaign_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_campaign_organisation_id_organisation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_campaign_team_id_team'), ondelete='SET NULL'),
@@ -174,10 +176,16 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('token_nonce', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminders_sent', sa.Integer(), nullable=False),
+    sa.Column('last_reminded_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('opened_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('declined_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('expires_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_invitation_campaign_id_campaign'), ondelete='CASCADE'),
@@ -211,47 +219,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kpi_value_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kpi_value_person_id'), ['person_id'], unique=False)
 
-    op.create_table('manager_rating',
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('rater_id', sa.Integer(), nullable=True),
-    sa.Column('instrument_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('instrument_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('value', sa.Integer(), nullable=False),
-    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
-    sa.Column('rated_on', sa.Date(), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_manager_rating_organisation_id_organisation'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_manager_rating_person_id_person'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['rater_id'], ['user_account.id'], name=op.f('fk_manager_rating_rater_id_user_account'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_manager_rating'))
-    )
-    with op.batch_alter_table('manager_rating', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_manager_rating_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_manager_rating_person_id'), ['person_id'], unique=False)
-
-    op.create_table('score_snapshot',
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('person_id', sa.Integer(), nullable=False),
-    sa.Column('campaign_id', sa.Integer(), nullable=True),
-    sa.Column('model_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.Column('instrument_versions', sa.JSON(), nullable=False),
-    sa.Column('scores', sa.JSON(), nullable=False),
-    sa.Column('flags', sa.JSON(), nullable=False),
-    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_score_snapshot_campaign_id_campaign'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_score_snapshot_organisation_id_organisation'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_score_snapshot_person_id_person'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_score_snapshot'))
-    )
-    with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_score_snapshot_campaign_id'), ['campaign_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_snapshot_organisation_id'), ['organisation_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_score_snapshot_person_id'), ['person_id'], unique=False)
-
     op.create_table('assessment_session',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('id', sa.Integer(), nullable=False),
@@ -263,6 +230,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', app.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('deadline_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_assessment_session_invitation_id_invitation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_assessment_session_organisation_id_organisation'), ondelete='CASCADE'),
@@ -281,6 +249,7 @@ def upgrade() -> None:
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('accepted', sa.Boolean(), nullable=False),
     sa.Column('text_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
     sa.Column('given_at', app.db.UTCDateTime(timezone=True), nullable=False),
@@ -293,6 +262,56 @@ def upgrade() -> None:
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_consent_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_consent_person_id'), ['person_id'], unique=False)
+
+    op.create_table('manager_rating',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('rater_id', sa.Integer(), nullable=True),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('instrument_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('instrument_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('item_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('rated_on', sa.Date(), nullable=False),
+    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_manager_rating_invitation_id_invitation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_manager_rating_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_manager_rating_person_id_person'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rater_id'], ['user_account.id'], name=op.f('fk_manager_rating_rater_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_manager_rating'))
+    )
+    with op.batch_alter_table('manager_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_manager_rating_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_manager_rating_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_manager_rating_person_id'), ['person_id'], unique=False)
+
+    op.create_table('score_snapshot',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('provisional', sa.Boolean(), nullable=False),
+    sa.Column('recommendation', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('confidence', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('model_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('instrument_versions', sa.JSON(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_score_snapshot_campaign_id_campaign'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_score_snapshot_invitation_id_invitation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_score_snapshot_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_score_snapshot_person_id_person'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_score_snapshot'))
+    )
+    with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_score_snapshot_campaign_id'), ['campaign_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_score_snapshot_invitation_id'), ['invitation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_score_snapshot_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_score_snapshot_person_id'), ['person_id'], unique=False)
 
     op.create_table('answer',
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -311,15 +330,51 @@ def upgrade() -> None:
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('review_score',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('points', sa.Float(), nullable=False),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_review_score_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['user_account.id'], name=op.f('fk_review_score_reviewer_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['session_id'], ['assessment_session.id'], name=op.f('fk_review_score_session_id_assessment_session'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_score')),
+    sa.UniqueConstraint('session_id', 'criterion_id', name=op.f('uq_review_score_session_id_criterion_id'))
+    )
+    with op.batch_alter_table('review_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_score_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_score_session_id'), ['session_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('review_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_score_session_id'))
+        batch_op.drop_index(batch_op.f('ix_review_score_organisation_id'))
+
+    op.drop_table('review_score')
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answer_organisation_id'))
 
     op.drop_table('answer')
+    with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_score_snapshot_person_id'))
+        batch_op.drop_index(batch_op.f('ix_score_snapshot_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_score_snapshot_invitation_id'))
+        batch_op.drop_index(batch_op.f('ix_score_snapshot_campaign_id'))
+
+    op.drop_table('score_snapshot')
+    with op.batch_alter_table('manager_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_manager_rating_person_id'))
+        batch_op.drop_index(batch_op.f('ix_manager_rating_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_manager_rating_invitation_id'))
+
+    op.drop_table('manager_rating')
     with op.batch_alter_table('consent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_consent_person_id'))
         batch_op.drop_index(batch_op.f('ix_consent_organisation_id'))
@@ -331,17 +386,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assessment_session_invitation_id'))
 
     op.drop_table('assessment_session')
-    with op.batch_alter_table('score_snapshot', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_score_snapshot_person_id'))
-        batch_op.drop_index(batch_op.f('ix_score_snapshot_organisation_id'))
-        batch_op.drop_index(batch_op.f('ix_score_snapshot_campaign_id'))
-
-    op.drop_table('score_snapshot')
-    with op.batch_alter_table('manager_rating', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_manager_rating_person_id'))
-        batch_op.drop_index(batch_op.f('ix_manager_rating_organisation_id'))
-
-    op.drop_table('manager_rating')
     with op.batch_alter_table('kpi_value', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kpi_value_person_id'))
         batch_op.drop_index(batch_op.f('ix_kpi_value_organisation_id'))

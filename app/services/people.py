@@ -1,0 +1,118 @@
+"""People assessed (candidates and employees): added one by one or imported from a CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session, select
+
+from app.i18n import LANGUAGES
+from app.models import Person, PersonKind
+from app.services.errors import Invalid
+
+CSV_COLUMNS = ("full_name", "email", "language", "kind")
+
+
+def clean_email(email: str) -> str:
+    try:
+        checked = validate_email(
+            email.strip(), check_deliverability=False, globally_deliverable=False
+        )
+    except EmailNotValidError as exc:
+        raise Invalid(f"invalid e-mail address {email.strip()!r}: {exc}", field="email") from exc
+    return checked.normalized.lower()
+
+
+def check_person(
+    full_name: str, email: str, language: str, kind: str
+) -> tuple[str, str, str, PersonKind]:
+    """The cleaned values, or Invalid naming the field and how to fix it."""
+    name = " ".join(full_name.split())
+    if not name:
+        raise Invalid("the full name is empty", field="full_name")
+    if len(name) > 200:
+        raise Invalid("the full name is longer than 200 characters", field="full_name")
+    language = language.strip().lower()
+    if language not in LANGUAGES:
+        raise Invalid(
+            f"unknown language {language!r}; use one of: {', '.join(LANGUAGES)}", field="language"
+        )
+    try:
+        person_kind = PersonKind(kind.strip().lower() or "candidate")
+    except ValueError:
+        raise Invalid(f"unknown kind {kind!r}; use candidate or employee", field="kind") from None
+    return name, clean_email(email), language, person_kind
+
+
+def add_person(
+    session: Session, *, full_name: str, email: str, language: str, kind: str = "candidate"
+) -> Person:
+    """The organisation's person with this e-mail (updated), or a new one."""
+    name, address, language, person_kind = check_person(full_name, email, language, kind)
+    person = session.exec(select(Person).where(Person.email == address)).first()
+    if person is None:
+        person = Person(full_name=name, email=address, language=language, kind=person_kind)
+    else:
+        person.full_name, person.language = name, language
+    session.add(person)
+    session.flush()
+    return person
+
+
+@dataclass
+class ImportReport:
+    people: list[Person] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+
+def import_people(session: Session, content: bytes) -> ImportReport:
+    """Import `full_name,email,language,kind` rows: valid rows are added (people already
+    known by e-mail are reused, never duplicated), bad rows are reported by line and skipped.
+    A file that cannot be read at all raises Invalid and imports nothing."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("the file is not UTF-8 text; save it as CSV (UTF-8)") from None
+    if not text.strip():
+        raise Invalid("the file is empty")
+    dialect: type[csv.Dialect] | csv.Dialect
+    try:
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in CSV_COLUMNS[:2] if c not in header]
+    if missing:
+        raise Invalid(
+            f"the first line must name the columns {', '.join(CSV_COLUMNS)}; missing: {', '.join(missing)}"
+        )
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        values = dict(zip(header, row, strict=False))
+        try:
+            name, address, language, kind = check_person(
+                values.get("full_name", ""),
+                values.get("email", ""),
+                values.get("language", "") or "ru",
+                values.get("kind", "") or "candidate",
+            )
+        except Invalid as exc:
+            report.errors.append(
+                (line, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+            )
+            continue
+        if address in seen:
+            report.errors.append((line, f"email: {address} is already on line {seen[address]}"))
+            continue
+        seen[address] = line
+        report.people.append(
+            add_person(session, full_name=name, email=address, language=language, kind=kind)
+        )
+    return report

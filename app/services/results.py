@@ -1,0 +1,210 @@
+"""Scoring a completed invitation and storing the result with the versions that produced it.
+
+A result is provisional while parts scored by a person are missing (work-sample reviews;
+the manager's rating in an employee battery); it is scored again whenever they arrive. Each
+scoring adds a new ScoreSnapshot, so earlier results are never overwritten.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.db import utcnow
+from app.i18n import gettext as _
+from app.models import (
+    Answer,
+    AssessmentSession,
+    Campaign,
+    Invitation,
+    ManagerRating,
+    ReviewScore,
+    ScoreSnapshot,
+    SessionStatus,
+)
+from app.scoring.combine import MethodResult, combine
+from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
+from app.scoring.definitions import WorkSample
+from app.scoring.engine import score_instrument
+from app.scoring.fit import recommend
+from app.scoring.loader import Catalog
+from app.scoring.responses import elements
+from app.services.errors import Conflict
+from app.services.sessions import check_open, unanswered
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A part of a result that waits for a person."""
+
+    instrument_id: str
+    kind: str  # "review" or "manager_rating"
+
+
+def _answers_by_instrument(
+    session: Session, invitation: Invitation
+) -> dict[str, tuple[AssessmentSession, dict[str, Answer]]]:
+    rows = session.exec(
+        select(AssessmentSession, Answer)
+        .join(Answer, col(Answer.session_id) == col(AssessmentSession.id), isouter=True)
+        .where(AssessmentSession.invitation_id == invitation.id)
+    ).all()
+    out: dict[str, tuple[AssessmentSession, dict[str, Answer]]] = {}
+    for instrument_session, answer in rows:
+        entry = out.setdefault(instrument_session.instrument_id, (instrument_session, {}))
+        if answer is not None:
+            entry[1][answer.item_id] = answer
+    return out
+
+
+def score_invitation(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:
+    """Score everything given so far for an invitation and store a new snapshot."""
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        raise Conflict(_("The campaign no longer exists."))
+    battery = catalog.batteries[campaign.battery_id]
+    by_instrument = _answers_by_instrument(session, invitation)
+    methods: list[MethodResult] = []
+    versions: dict[str, str] = {}
+    scales: dict[str, dict[str, float | None]] = {}
+    flags: set[str] = set()
+    pending: list[Pending] = []
+    for instrument_id in battery.instruments:
+        loaded = catalog.instruments[instrument_id]
+        definition = loaded.definition
+        columns = elements(definition)
+        row: list[Any] = [None] * len(columns)
+        seconds: list[float] = []
+        if isinstance(definition, ManagerRatingDefinition):
+            ratings = session.exec(
+                select(ManagerRating)
+                .where(
+                    ManagerRating.invitation_id == invitation.id,
+                    ManagerRating.instrument_id == instrument_id,
+                )
+                .order_by(col(ManagerRating.id))
+            ).all()
+            latest = {r.item_id: r.value for r in ratings}
+            row = [latest.get(e.id) for e in columns]
+            if not ratings:
+                pending.append(Pending(instrument_id, "manager_rating"))
+            versions[instrument_id] = loaded.version
+        else:
+            instrument_session, answers = by_instrument.get(instrument_id, (None, {}))
+            if instrument_session is None:
+                continue
+            versions[instrument_id] = instrument_session.instrument_version
+            if isinstance(definition, WorkSample):
+                reviews = {
+                    r.criterion_id: r.points
+                    for r in session.exec(
+                        select(ReviewScore).where(ReviewScore.session_id == instrument_session.id)
+                    )
+                }
+                row = [reviews.get(e.id) for e in columns]
+                if answers and len(reviews) < len(columns):
+                    pending.append(Pending(instrument_id, "review"))
+            else:
+                for j, element in enumerate(columns):
+                    answer = answers.get(element.id)
+                    if answer is not None:
+                        row[j] = element.parse(answer.value)
+                        if answer.seconds is not None:
+                            seconds.append(answer.seconds)
+        if all(value is None for value in row):
+            continue
+        result = score_instrument(
+            definition,
+            [str(invitation.person_id)],
+            rows=[row],
+            seconds_per_item=[statistics.median(seconds)] if seconds else None,  # type: ignore[arg-type]
+        )
+        scores = result.scores_of(0)
+        scales[instrument_id] = scores
+        flags.update(result.flags[0])
+        methods.append(
+            MethodResult(instrument_id, definition.type.value, definition.weight, scores)
+        )
+
+    model = catalog.model.definition
+    combined = combine(model.competencies, methods)
+    if any(c.discrepancy for c in combined.values()):
+        flags.add("method_discrepancy")
+    competency_scores = {cid: c.score for cid, c in combined.items()}
+    fit = recommend(model, competency_scores, flags=sorted(flags))
+    payload = {
+        "competencies": {
+            cid: {
+                "score": c.score,
+                "band": None,  # needs a reference group of 30 or more; see docs/scoring.md
+                "discrepancy": c.discrepancy,
+                "methods": [
+                    {
+                        "instrument": m.instrument_id,
+                        "type": m.instrument_type,
+                        "weight": m.weight,
+                        "score": m.score,
+                    }
+                    for m in c.methods
+                ],
+            }
+            for cid, c in combined.items()
+        },
+        "scales": scales,
+        "fit": {pid: f.fit for pid, f in fit.profiles.items()},
+        "qualifies": {pid: f.qualifies for pid, f in fit.profiles.items()},
+        "knockouts": {pid: [k.competency for k in f.knockouts] for pid, f in fit.profiles.items()},
+        "recommendation": fit.recommendation,
+        "confidence": fit.confidence,
+        "cautions": fit.cautions,
+        "summary": fit.summary,
+        "pending": [{"instrument": p.instrument_id, "kind": p.kind} for p in pending],
+        "unanswered": unanswered(session, invitation, catalog),
+    }
+    snapshot = ScoreSnapshot(
+        person_id=invitation.person_id,
+        campaign_id=campaign.id,
+        invitation_id=invitation.id,
+        provisional=bool(pending),
+        recommendation=fit.recommendation,
+        confidence=fit.confidence,
+        model_version=catalog.model.version,
+        instrument_versions=versions,
+        scores=payload,
+        flags=sorted(flags),
+    )
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def complete(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:
+    """Finish the assessment: refused while required items are unanswered; then scored."""
+    check_open(invitation)
+    missing = unanswered(session, invitation, catalog)
+    if missing:
+        raise Conflict(
+            _("%(count)s required items are still unanswered, for example %(first)s.")
+            % {"count": len(missing), "first": ", ".join(missing[:3])}
+        )
+    now = utcnow()
+    for instrument_session in session.exec(
+        select(AssessmentSession).where(AssessmentSession.invitation_id == invitation.id)
+    ):
+        instrument_session.status = SessionStatus.completed
+        instrument_session.completed_at = now
+        session.add(instrument_session)
+    invitation.completed_at = now
+    session.add(invitation)
+    return score_invitation(session, catalog, invitation)
+
+
+def latest_result(session: Session, invitation_id: int) -> ScoreSnapshot | None:
+    return session.exec(
+        select(ScoreSnapshot)
+        .where(ScoreSnapshot.invitation_id == invitation_id)
+        .order_by(col(ScoreSnapshot.id).desc())
+    ).first()

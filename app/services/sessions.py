@@ -1,0 +1,407 @@
+"""The candidate's side: consent, the questionnaire, saving answers, completing.
+
+Every answer is stored as it is given (one row per item per instrument session, replaced on
+a later save), so closing the tab, a second device or a retried request loses and duplicates
+nothing. A request with any invalid answer stores none of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.db import utcnow
+from app.i18n import gettext as _
+from app.models import (
+    Answer,
+    AssessmentSession,
+    Campaign,
+    Consent,
+    Invitation,
+    InvitationStatus,
+    Person,
+    SessionStatus,
+)
+from app.scoring.definitions import (
+    Instrument,
+    Knowledge,
+    ManagerRating,
+    SelfReport,
+    Sjt,
+    WorkSample,
+)
+from app.scoring.loader import Catalog
+from app.scoring.responses import AnswerError, elements
+from app.services.errors import Conflict, Invalid
+
+CONSENT_PURPOSE = "assessment"
+CONSENT_VERSION = "2026-11-1"
+TIME_GRACE = timedelta(seconds=30)
+"""Slack on timed sections for the network and a slow phone."""
+MAX_TEXT = 10_000
+
+
+# ----------------------------------------------------------------------------- the battery
+
+
+def person_instruments(catalog: Catalog, campaign: Campaign) -> list[Instrument]:
+    """The instruments the invited person takes (manager ratings are the manager's)."""
+    battery = catalog.batteries[campaign.battery_id]
+    found = [catalog.instruments[i].definition for i in battery.instruments]
+    return [i for i in found if not isinstance(i, ManagerRating)]
+
+
+def _item_payload(instrument: Instrument, item: Any, language: str) -> dict[str, Any]:
+    if isinstance(instrument, SelfReport):
+        scale = instrument.response_scale
+        return {
+            "id": item.id,
+            "type": "likert",
+            "text": item.text.get(language),
+            "required": True,
+            "min": scale.min,
+            "max": scale.max,
+            "labels": {str(k): v.get(language) for k, v in scale.labels.items()},
+        }
+    if isinstance(instrument, Sjt):
+        payload: dict[str, Any] = {
+            "id": item.id,
+            "type": "best_worst" if instrument.format == "best_worst" else "rate_each",
+            "text": item.scenario.get(language),
+            "question": item.question.get(language),
+            "required": True,
+            "options": [{"id": o.id, "label": o.text.get(language)} for o in item.options],
+        }
+        if instrument.response_scale is not None and instrument.format == "rate_each":
+            payload["min"], payload["max"] = (
+                instrument.response_scale.min,
+                instrument.response_scale.max,
+            )
+        return payload
+    if isinstance(instrument, Knowledge):
+        return {
+            "id": item.id,
+            "type": "choice" if len(item.correct) == 1 else "multiple_choice",
+            "text": item.question.get(language),
+            "required": True,
+            "options": [{"id": o.id, "label": o.text.get(language)} for o in item.options],
+        }
+    if isinstance(instrument, WorkSample):
+        return {
+            "id": item.id,
+            "type": "text",
+            "text": item.prompt.get(language),
+            "required": True,
+            "min_words": item.min_words,
+            "max_words": item.max_words,
+        }
+    raise TypeError(f"{type(instrument).__name__} is not answered by the person assessed")
+
+
+def sections(catalog: Catalog, campaign: Campaign, language: str) -> list[dict[str, Any]]:
+    """The questionnaire as the person sees it: never the keys or the correct answers."""
+    out = []
+    for instrument in person_instruments(catalog, campaign):
+        limit = instrument.time_limit_minutes
+        out.append(
+            {
+                "id": instrument.id,
+                "title": instrument.title.get(language),
+                "instructions": instrument.instructions.get(language),
+                "time_limit_s": int(limit * 60) if limit else None,
+                "items": [_item_payload(instrument, item, language) for item in instrument.items],
+            }
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- state
+
+
+def check_open(invitation: Invitation) -> None:
+    """Refuse changes on a link that is no longer usable."""
+    status = invitation.status(utcnow())
+    messages = {
+        InvitationStatus.revoked: _("This link has been withdrawn."),
+        InvitationStatus.expired: _("This link has expired."),
+        InvitationStatus.completed: _("This assessment is already completed."),
+        InvitationStatus.declined: _("Consent was declined, so this assessment has ended."),
+    }
+    if status in messages:
+        raise Conflict(messages[status])
+
+
+def consent_given(session: Session, invitation: Invitation) -> bool:
+    return (
+        session.exec(
+            select(Consent.id).where(
+                Consent.invitation_id == invitation.id,
+                Consent.accepted == True,  # noqa: E712
+                col(Consent.withdrawn_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def record_consent(
+    session: Session, invitation: Invitation, *, accepted: bool, language: str
+) -> None:
+    """Store the person's consent (with the text's version), or the refusal alone."""
+    check_open(invitation)
+    if consent_given(session, invitation):
+        return
+    session.add(
+        Consent(
+            person_id=invitation.person_id,
+            invitation_id=invitation.id,
+            purpose=CONSENT_PURPOSE,
+            accepted=accepted,
+            text_version=CONSENT_VERSION,
+            language=language,
+        )
+    )
+    now = utcnow()
+    invitation.opened_at = invitation.opened_at or now
+    if not accepted:
+        invitation.declined_at = now
+    session.add(invitation)
+
+
+def mark_opened(session: Session, invitation: Invitation) -> None:
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+        session.add(invitation)
+
+
+def _instrument_session(
+    session: Session, invitation: Invitation, instrument_id: str, catalog: Catalog, *, create: bool
+) -> AssessmentSession | None:
+    found = session.exec(
+        select(AssessmentSession).where(
+            AssessmentSession.invitation_id == invitation.id,
+            AssessmentSession.instrument_id == instrument_id,
+        )
+    ).first()
+    if found is not None or not create:
+        return found
+    loaded = catalog.instruments[instrument_id]
+    now = utcnow()
+    limit = loaded.definition.time_limit_minutes
+    found = AssessmentSession(
+        invitation_id=invitation.id,
+        person_id=invitation.person_id,
+        instrument_id=instrument_id,
+        instrument_version=loaded.version,
+        language=invitation.language or "en",
+        status=SessionStatus.in_progress,
+        started_at=now,
+        deadline_at=now + timedelta(minutes=limit) if limit else None,
+    )
+    session.add(found)
+    session.flush()
+    return found
+
+
+def start_section(
+    session: Session, invitation: Invitation, catalog: Catalog, instrument_id: str
+) -> AssessmentSession:
+    """Open a section (its timer starts now, if it is timed)."""
+    check_open(invitation)
+    started = _instrument_session(session, invitation, instrument_id, catalog, create=True)
+    assert started is not None  # noqa: S101  (create=True always returns one)
+    return started
+
+
+def stored_answers(session: Session, invitation: Invitation) -> dict[str, Any]:
+    rows = session.exec(
+        select(Answer.item_id, Answer.value)
+        .join(AssessmentSession, col(AssessmentSession.id) == col(Answer.session_id))
+        .where(AssessmentSession.invitation_id == invitation.id)
+    ).all()
+    return dict(rows)
+
+
+def remaining_seconds(
+    session: Session, invitation: Invitation, catalog: Catalog
+) -> dict[str, int | None]:
+    """Seconds left in each started timed section."""
+    rows = session.exec(
+        select(AssessmentSession).where(AssessmentSession.invitation_id == invitation.id)
+    ).all()
+    now = utcnow()
+    return {
+        row.instrument_id: max(0, math.ceil((row.deadline_at - now).total_seconds()))
+        for row in rows
+        if row.deadline_at is not None
+    }
+
+
+# ----------------------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class _Checked:
+    instrument_id: str
+    item_id: str
+    value: Any
+
+
+def _questions(catalog: Catalog, campaign: Campaign) -> dict[str, Instrument]:
+    return {
+        item.id: instrument
+        for instrument in person_instruments(catalog, campaign)
+        for item in instrument.items
+    }
+
+
+def _normalise(instrument: Instrument, item_id: str, value: Any) -> Any:
+    """The value to store, or AnswerError."""
+    if isinstance(instrument, WorkSample):
+        if not isinstance(value, str) or not value.strip():
+            raise AnswerError(_("write the answer as text"))
+        if len(value) > MAX_TEXT:
+            raise AnswerError(
+                _("the answer is longer than %(limit)s characters") % {"limit": MAX_TEXT}
+            )
+        return value
+    element = next(e for e in elements(instrument) if e.id == item_id)
+    if isinstance(value, bool) or value is None:
+        raise AnswerError(_("no answer given"))
+    parsed = element.parse(value)
+    if isinstance(parsed, float):
+        return int(parsed)
+    if isinstance(parsed, frozenset):
+        return sorted(parsed)[0] if len(parsed) == 1 and isinstance(value, str) else sorted(parsed)
+    if (
+        isinstance(parsed, tuple)
+        and isinstance(instrument, Sjt)
+        and instrument.format == "best_worst"
+    ):
+        return {"best": parsed[0], "worst": parsed[1]}
+    if isinstance(parsed, tuple) and isinstance(instrument, Sjt):
+        return {o.id: int(r) for o, r in zip(_options(instrument, item_id), parsed, strict=True)}
+    return parsed
+
+
+def _options(instrument: Sjt, item_id: str) -> list[Any]:
+    return next(item.options for item in instrument.items if item.id == item_id)
+
+
+def save_answers(
+    session: Session,
+    invitation: Invitation,
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    *,
+    seconds: Mapping[str, float] | None = None,
+) -> int:
+    """Store answers (last write per item wins). Any unknown item or invalid value rejects the
+    whole request with a message naming it, storing nothing. Returns how many were saved."""
+    check_open(invitation)
+    if not consent_given(session, invitation):
+        raise Conflict(_("Consent is needed before answers can be saved."))
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        raise Conflict(_("The campaign no longer exists."))
+    questions = _questions(catalog, campaign)
+    checked: list[_Checked] = []
+    for item_id, value in answers.items():
+        instrument = questions.get(item_id)
+        if instrument is None:
+            raise Invalid(_("Unknown item %(item)s.") % {"item": repr(item_id)}, field=item_id)
+        try:
+            checked.append(_Checked(instrument.id, item_id, _normalise(instrument, item_id, value)))
+        except AnswerError as exc:
+            raise Invalid(f"{item_id}: {exc}", field=item_id) from None
+    now = utcnow()
+    targets: dict[str, AssessmentSession] = {}
+    for answer in checked:
+        if answer.instrument_id not in targets:
+            target = _instrument_session(
+                session, invitation, answer.instrument_id, catalog, create=True
+            )
+            assert target is not None  # noqa: S101
+            if target.deadline_at is not None and now > target.deadline_at + TIME_GRACE:
+                raise Conflict(
+                    _("Time is up for the section “%(section)s”; its answers can no longer change.")
+                    % {
+                        "section": catalog.instruments[answer.instrument_id].definition.title.get(
+                            invitation.language or "en"
+                        )
+                    }
+                )
+            targets[answer.instrument_id] = target
+    for answer in checked:
+        target = targets[answer.instrument_id]
+        time_spent = seconds.get(answer.item_id) if seconds else None
+        _upsert(session, target, answer.item_id, answer.value, time_spent, now)
+    if checked and invitation.started_at is None:
+        invitation.started_at = now
+        session.add(invitation)
+    return len(checked)
+
+
+def _upsert(
+    session: Session,
+    target: AssessmentSession,
+    item_id: str,
+    value: Any,
+    seconds: float | None,
+    now: datetime,
+) -> None:
+    """Insert the answer or replace the stored one, atomically (a retried or concurrent save
+    of the same item can neither duplicate it nor fail)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {
+        "organisation_id": target.organisation_id,
+        "session_id": target.id,
+        "item_id": item_id,
+        "value": value,
+        "seconds": seconds,
+        "revision": 1,
+        "answered_at": now,
+    }
+    statement = insert(Answer).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["session_id", "item_id"],
+        set_={
+            "value": statement.excluded.value,
+            "seconds": statement.excluded.seconds,
+            "answered_at": statement.excluded.answered_at,
+            "revision": Answer.__table__.c.revision + 1,  # type: ignore[attr-defined]
+        },
+    )
+    session.execute(statement)
+
+
+def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> list[str]:
+    """Required items without an answer, in questionnaire order."""
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        return []
+    given = stored_answers(session, invitation)
+    timed_out = {
+        instrument_id
+        for instrument_id, left in remaining_seconds(session, invitation, catalog).items()
+        if left == 0
+    }
+    return [
+        item.id
+        for instrument in person_instruments(catalog, campaign)
+        if instrument.id not in timed_out  # a section whose time ran out may stay incomplete
+        for item in instrument.items
+        if item.id not in given
+    ]
+
+
+def person_of(session: Session, invitation: Invitation) -> Person | None:
+    return session.get(Person, invitation.person_id)
