@@ -245,14 +245,18 @@ def _seed_demo(settings: Settings, catalog: Catalog) -> None:
     from app.services.demo import seed_demo
 
     with Session(make_engine(settings.database_url)) as session:
-        logins = seed_demo(session, catalog)
-    if not logins:
+        demo = seed_demo(
+            session, catalog, secret_key=settings.get_secret_key(), base_url=settings.base_url
+        )
+    if not demo.logins:
         typer.echo("The database already holds data; no demo loaded.")
         return
     typer.echo("Loaded the demo organisation. Sign in at " + settings.base_url + "/login with:")
-    for login in logins:
+    for login in demo.logins:
         typer.echo(f"  {login.email:32} {login.role.value:14} password: {login.password}")
     typer.echo("These passwords are shown only now.")
+    if demo.candidate_url:
+        typer.echo(f"A demo candidate's questionnaire: {demo.candidate_url}")
 
 
 @cli.command()

@@ -20,6 +20,8 @@ from app.models import (
 from app.scoring.loader import Catalog
 from app.services.accounts import create_user
 from app.services.audit import record_event
+from app.services.campaigns import create_campaign, invite
+from app.services.people import add_person
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.example.com"
@@ -33,18 +35,27 @@ class DemoLogin:
     password: str
 
 
+@dataclass(frozen=True)
+class Demo:
+    logins: list[DemoLogin]
+    candidate_url: str | None  # a demo candidate's personal link, to try the questionnaire
+
+
 def database_is_empty(session: Session) -> bool:
     return session.exec(select(Organisation.id).limit(1)).first() is None
 
 
-def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
-    """Create the demo organisation with its staff, teams, people and a campaign.
+def seed_demo(
+    session: Session, catalog: Catalog, *, secret_key: str = "", base_url: str = ""
+) -> Demo:
+    """Create the demo organisation with its staff, teams, people and two campaigns.
 
-    Returns each account with its generated password, to be shown once; nothing is created
-    (and an empty list returned) when the database already holds an organisation.
+    Returns each account with its generated password, to be shown once, and a demo
+    candidate's link; nothing is created (and no logins returned) when the database already
+    holds an organisation.
     """
     if not database_is_empty(session):
-        return []
+        return Demo([], None)
     logins: list[DemoLogin] = []
     staff = [
         ("admin", Role.admin, "Anna Admin"),
@@ -95,7 +106,6 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
             team_id=active_team.id,
             current_role="active",
         ),
-        Person(kind=PersonKind.candidate, full_name="Maria Ivanova", email="maria@example.com"),
     ]
     session.add_all(people)
     battery = next(
@@ -113,6 +123,22 @@ def seed_demo(session: Session, catalog: Catalog) -> list[DemoLogin]:
                 created_by_id=users[Role.hr].id,
             )
         )
+    candidate_url = None
+    if "candidate-general" in catalog.batteries and secret_key:
+        hiring = create_campaign(
+            session,
+            catalog=catalog,
+            name="Demo: hiring sales managers",
+            battery="candidate-general",
+            language="en",
+            created_by_id=users[Role.hr].id,
+        )
+        maria = add_person(
+            session, full_name="Maria Ivanova", email="maria@example.com", language="en"
+        )
+        candidate_url = invite(
+            session, campaign=hiring, person=maria, secret_key=secret_key, base_url=base_url
+        ).url
     record_event(session, organisation_id=organisation.id, actor="system", action="demo.seeded")
     session.commit()
-    return logins
+    return Demo(logins, candidate_url)

@@ -13,7 +13,9 @@ from tests.factories import create_organisation
 
 
 def test_the_demo_has_staff_teams_and_a_campaign(db: Session, catalog: Catalog) -> None:
-    logins = seed_demo(db, catalog)
+    demo = seed_demo(db, catalog, secret_key="k" * 40, base_url="http://127.0.0.1:8000")
+    logins = demo.logins
+    assert demo.candidate_url and demo.candidate_url.startswith("http://127.0.0.1:8000/a/")
     roles = {login.role.value for login in logins}
     assert {"admin", "hr", "head_of_sales"} <= roles
     passwords = [login.password for login in logins]
@@ -24,8 +26,8 @@ def test_the_demo_has_staff_teams_and_a_campaign(db: Session, catalog: Catalog) 
     scope_to_organisation(db, organisation.id or 0)
     assert len(db.exec(select(Team)).all()) == 2
     assert db.exec(select(Person)).all()
-    campaign = db.exec(select(Campaign)).one()
-    assert campaign.battery_id in catalog.batteries
+    campaigns = db.exec(select(Campaign)).all()
+    assert len(campaigns) == 2 and all(c.battery_id in catalog.batteries for c in campaigns)
     assert all(
         u.password_hash and u.password_hash.startswith("$argon2") for u in db.exec(select(User))
     )
@@ -33,5 +35,5 @@ def test_the_demo_has_staff_teams_and_a_campaign(db: Session, catalog: Catalog) 
 
 def test_the_demo_is_not_loaded_into_a_database_with_data(db: Session, catalog: Catalog) -> None:
     create_organisation(db)
-    assert seed_demo(db, catalog) == []
+    assert seed_demo(db, catalog).logins == []
     assert db.exec(select(User)).all() == []
