@@ -234,6 +234,55 @@ def create_api_token_command(
         typer.echo(token)
 
 
+@cli.command()
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="Send what is due, print a summary and exit.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="Seconds between looks at the outbox.")
+    ] = 5.0,
+    batch: Annotated[int, typer.Option(min=1, help="Most messages sent per look.")] = 20,
+) -> None:
+    """Send the queued e-mail through SMTP until Ctrl-C or SIGTERM (or once, with --once)."""
+    import logging
+    import threading
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.migrate import is_current
+    from app.services.mail import run_worker, send_due, smtp_configured, stop_on_signals
+
+    settings = get_settings()
+    if not smtp_configured(settings):
+        raise _fail(
+            "SMTP is not configured (SMTP_HOST is empty), so no mail is sent: "
+            "it stays in the outbox, where HR sees it on the outbox page."
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        if not is_current(engine):
+            raise _fail("The database schema is not up to date: run `salesfit migrate` first.")
+        with stop_on_signals(threading.Event()) as stop:
+            if once:
+                report = send_due(engine, settings, batch=batch, should_stop=stop.is_set)
+                typer.echo(f"Mail: {report.summary()}")
+                return
+            logging.basicConfig(
+                level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            )
+            typer.echo(
+                f"Mail worker: sending through {settings.smtp_host}:{settings.smtp_port} "
+                f"every {interval:g} s; Ctrl-C or SIGTERM stops it."
+            )
+            run_worker(engine, settings, stop=stop, interval=interval, batch=batch)
+            typer.echo("Mail worker stopped.")
+    except SQLAlchemyError as exc:
+        raise _fail(f"Error: the database cannot be used: {exc}") from None
+    finally:
+        engine.dispose()
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo organisation when the database is empty."""

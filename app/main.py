@@ -114,7 +114,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
-            return JSONResponse({"detail": exc.errors()}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+            # Only JSON-safe parts: a validator's ctx may hold an exception, an input NaN.
+            errors = [
+                {
+                    "type": e["type"],
+                    "loc": list(e["loc"]),
+                    "msg": e["msg"],
+                    **({"ctx": {k: str(v) for k, v in e["ctx"].items()}} if "ctx" in e else {}),
+                }
+                for e in exc.errors()
+            ]
+            return JSONResponse({"detail": errors}, status.HTTP_422_UNPROCESSABLE_CONTENT)
         return render(
             request,
             "errors/error.html",

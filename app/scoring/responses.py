@@ -69,7 +69,7 @@ def is_blank(value: Any) -> bool:
 def _integer(value: Any, scale: ResponseScale) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise AnswerError(
             f"{value!r} is not a number; use a whole number {scale.min}..{scale.max}"
         ) from None
@@ -174,7 +174,7 @@ def _criterion(criterion: RubricCriterion) -> Element:
     def parse(value: Any) -> float:
         try:
             points = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise AnswerError(
                 f"{value!r} is not a number of points 0..{criterion.max_points}"
             ) from None

@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from app.i18n import LANGUAGES
+from app.i18n import gettext as _
 from app.models import Person, PersonKind
 from app.services.errors import Invalid
 
@@ -22,7 +23,10 @@ def clean_email(email: str) -> str:
             email.strip(), check_deliverability=False, globally_deliverable=False
         )
     except EmailNotValidError as exc:
-        raise Invalid(f"invalid e-mail address {email.strip()!r}: {exc}", field="email") from exc
+        raise Invalid(
+            _("%(value)s is not a valid e-mail address.") % {"value": email.strip() or "—"},
+            field="email",
+        ) from exc
     return checked.normalized.lower()
 
 
@@ -32,18 +36,22 @@ def check_person(
     """The cleaned values, or Invalid naming the field and how to fix it."""
     name = " ".join(full_name.split())
     if not name:
-        raise Invalid("the full name is empty", field="full_name")
+        raise Invalid(_("The full name is empty."), field="full_name")
     if len(name) > 200:
-        raise Invalid("the full name is longer than 200 characters", field="full_name")
+        raise Invalid(_("The full name is longer than 200 characters."), field="full_name")
     language = language.strip().lower()
     if language not in LANGUAGES:
         raise Invalid(
-            f"unknown language {language!r}; use one of: {', '.join(LANGUAGES)}", field="language"
+            _("Unknown language %(value)s; use ru or en.") % {"value": repr(language)},
+            field="language",
         )
     try:
         person_kind = PersonKind(kind.strip().lower() or "candidate")
     except ValueError:
-        raise Invalid(f"unknown kind {kind!r}; use candidate or employee", field="kind") from None
+        raise Invalid(
+            _("Unknown kind %(value)s; use candidate or employee.") % {"value": repr(kind)},
+            field="kind",
+        ) from None
     return name, clean_email(email), language, person_kind
 
 
@@ -75,9 +83,9 @@ def import_people(session: Session, content: bytes) -> ImportReport:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Invalid("the file is not UTF-8 text; save it as CSV (UTF-8)") from None
+        raise Invalid(_("The file is not UTF-8 text; save it as CSV (UTF-8).")) from None
     if not text.strip():
-        raise Invalid("the file is empty")
+        raise Invalid(_("The file is empty."))
     dialect: type[csv.Dialect] | csv.Dialect
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
@@ -88,7 +96,8 @@ def import_people(session: Session, content: bytes) -> ImportReport:
     missing = [c for c in CSV_COLUMNS[:2] if c not in header]
     if missing:
         raise Invalid(
-            f"the first line must name the columns {', '.join(CSV_COLUMNS)}; missing: {', '.join(missing)}"
+            _("The first line must name the columns %(columns)s; missing: %(missing)s.")
+            % {"columns": ", ".join(CSV_COLUMNS), "missing": ", ".join(missing)}
         )
     report = ImportReport()
     seen: dict[str, int] = {}
@@ -104,12 +113,14 @@ def import_people(session: Session, content: bytes) -> ImportReport:
                 values.get("kind", "") or "candidate",
             )
         except Invalid as exc:
-            report.errors.append(
-                (line, f"{exc.field}: {exc.message}" if exc.field else exc.message)
-            )
+            report.errors.append((line, exc.message))
             continue
         if address in seen:
-            report.errors.append((line, f"email: {address} is already on line {seen[address]}"))
+            message = _("%(email)s is already on line %(line)s.") % {
+                "email": address,
+                "line": seen[address],
+            }
+            report.errors.append((line, message))
             continue
         seen[address] = line
         report.people.append(

@@ -20,6 +20,8 @@ SESSION_KEY = "csrf"
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+MAX_FORM_BYTES = 2 * 1024 * 1024
+"""Forms larger than this are refused before their body is read (uploads are at most 1 MB)."""
 
 
 def csrf_token(request: Request) -> str:
@@ -50,6 +52,15 @@ async def verify_csrf(request: Request) -> None:
     if sent is None:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > MAX_FORM_BYTES:
+                raise HTTPException(
+                    status.HTTP_413_CONTENT_TOO_LARGE,
+                    _(
+                        "The file is larger than %(size)s MB. Split it into smaller files and upload them one by one."
+                    )
+                    % {"size": 1},
+                )
             value = (await request.form()).get(FIELD)
             sent = value if isinstance(value, str) else None
     if not expected or not sent or not tokens_equal(str(expected), sent):

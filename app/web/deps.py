@@ -6,6 +6,7 @@ app/db.py), so every query a route makes afterwards sees only that organisation'
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -19,6 +20,7 @@ from app.i18n import gettext as _
 from app.models import Organisation, Role, User
 from app.scoring.loader import Catalog
 from app.services.accounts import user_for_api_token
+from app.services.ratelimit import SlidingWindowLimiter
 
 SESSION_USER_KEY = "user_id"
 
@@ -114,3 +116,23 @@ def get_api_user(
 
 
 ApiUser = Annotated[User, Depends(get_api_user)]
+
+INVALID_LINK_LIMIT = 20
+INVALID_LINK_WINDOW_SECONDS = 600.0
+"""At most this many links that do not work per client address in the window (per process)."""
+_limiter_lock = threading.Lock()
+
+
+def link_limiter(request: Request) -> SlidingWindowLimiter:
+    """The app's limiter of failed candidate links, shared by the pages and the API."""
+    state = request.app.state
+    with _limiter_lock:
+        limiter: SlidingWindowLimiter | None = getattr(state, "candidate_link_limiter", None)
+        if limiter is None:
+            limiter = SlidingWindowLimiter(INVALID_LINK_LIMIT, INVALID_LINK_WINDOW_SECONDS)
+            state.candidate_link_limiter = limiter
+    return limiter
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"

@@ -1,15 +1,166 @@
-"""The JSON API under /api/v1 (Bearer API tokens)."""
+"""The JSON API under /api/v1.
+
+Staff endpoints take a Bearer API token (`ApiUser`) and are limited by role. The candidate's
+endpoints under /sessions/{token} are reached with the secret link token alone: no Bearer, no
+cookies, no CSRF. Errors are JSON: `{"detail": message}`, plus `item` for a refused answer
+and `errors` for refused people. A request that is refused changes nothing.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
-from app.web.deps import ApiUser, CatalogDep
+from app import i18n
+from app.db import utcnow
+from app.i18n import gettext as _
+from app.models import Campaign, Invitation, InvitationStatus, Person, Role, ScoreSnapshot, User
+from app.services import campaigns as campaign_service
+from app.services import results as result_service
+from app.services import sessions as session_service
+from app.services.errors import Conflict, Invalid, NotFound, ServiceError
+from app.services.people import add_person, check_person
+from app.web.deps import (
+    ApiUser,
+    CatalogDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    link_limiter,
+)
+from app.web.locale import COOKIE as LANGUAGE_COOKIE
+from app.web.schemas import (
+    AnswerErrorOut,
+    AnswersIn,
+    CampaignCreate,
+    CampaignOut,
+    CampaignRef,
+    CompetencyScore,
+    CompletedOut,
+    ConsentIn,
+    ErrorOut,
+    InvitationErrorOut,
+    InvitationOut,
+    InvitationsCreate,
+    PersonError,
+    PersonOut,
+    ReportInvitation,
+    ReportOut,
+    ResultOut,
+    SavedOut,
+    SectionStartOut,
+    SessionOut,
+    SessionStatusOut,
+    SnapshotOut,
+)
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+FINAL = frozenset(
+    {
+        InvitationStatus.completed,
+        InvitationStatus.declined,
+        InvitationStatus.expired,
+        InvitationStatus.revoked,
+    }
+)
+"""Statuses in which a session can no longer change."""
+SAFE_INTEGER = 2**53
+"""Larger numbers are no answer to anything (and would overflow a float)."""
+NOT_FOUND = {"detail": "not found"}
+
+
+class ApiProblem(Exception):
+    """An error answered with exactly this JSON body."""
+
+    def __init__(
+        self, status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(body.get("detail"))
+        self.status_code = status_code
+        self.body = body
+        self.headers = headers
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` as JSON, or None when it cannot be written (NaN, Infinity…)."""
+    try:
+        encoded = jsonable_encoder(value)
+        json.dumps(encoded, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return encoded
+
+
+def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """FastAPI's error list, without what JSON cannot carry: a body with NaN in a bad
+    field would otherwise make the error response itself fail."""
+    out = []
+    for error in errors:
+        entry = {key: error.get(key) for key in ("type", "loc", "msg")}
+        entry["loc"] = [str(part) if not isinstance(part, int) else part for part in error["loc"]]
+        if "input" in error:
+            entry["input"] = _json_safe(error["input"])
+        if "ctx" in error:
+            entry["ctx"] = {key: str(value) for key, value in error["ctx"].items()}
+        out.append(entry)
+    return out
+
+
+class _ApiRoute(APIRoute):
+    """Turns ApiProblem, the services' errors and invalid requests into JSON responses."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiProblem as exc:
+                return JSONResponse(exc.body, exc.status_code, headers=exc.headers)
+            except RequestValidationError as exc:
+                return JSONResponse(
+                    {"detail": _validation_errors(exc.errors())},
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                )
+            except ServiceError as exc:
+                body: dict[str, Any] = {"detail": exc.message}
+                if exc.field:
+                    body["field"] = exc.field
+                return JSONResponse(body, exc.status)
+
+        return handle
+
+
+router = APIRouter(prefix="/api/v1", route_class=_ApiRoute)
+
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _errors(*codes: int, model: type[BaseModel] = ErrorOut) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": model} for code in codes}
+
+
+@contextmanager
+def _changing(session: Session) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back when it fails."""
+    try:
+        yield
+    except Exception:
+        session.rollback()
+        raise
+    session.commit()
+
+
+# ----------------------------------------------------------------------------- staff
 
 
 class MePublic(BaseModel):
@@ -20,7 +171,7 @@ class MePublic(BaseModel):
     organisation_id: int
 
 
-@router.get("/me", response_model=MePublic, name="api:me")
+@router.get("/me", response_model=MePublic, name="api:me", tags=["api"])
 def me(user: ApiUser) -> MePublic:
     """The user the token belongs to."""
     return MePublic(
@@ -32,10 +183,509 @@ def me(user: ApiUser) -> MePublic:
     )
 
 
-@router.get("/model", name="api:model")
+@router.get("/model", name="api:model", tags=["api"])
 def model(user: ApiUser, catalog: CatalogDep) -> dict[str, Any]:
     """The competency model in force, with its version, and the instruments and batteries."""
     return {
         **catalog.summary(),
         "model": catalog.model.definition.model_dump(mode="json"),
     }
+
+
+def _api_roles(*roles: Role) -> Callable[[User], User]:
+    """A dependency admitting only API users with one of `roles` (403 otherwise)."""
+
+    def check(user: ApiUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, _("Your role does not give access to this request.")
+            )
+        return user
+
+    return check
+
+
+CampaignManager = Annotated[User, Depends(_api_roles(Role.admin, Role.hr))]
+ResultReader = Annotated[User, Depends(_api_roles(Role.admin, Role.hr, Role.head_of_sales))]
+STAFF_ERRORS = _errors(401, 403, 404)
+
+
+def _campaign_out(session: Session, campaign: Campaign) -> CampaignOut:
+    people = campaign_service.participants(session, campaign)
+    return CampaignOut(
+        id=campaign.id or 0,
+        name=campaign.name,
+        target_role=str(campaign.target_role),
+        battery=campaign.battery_id,
+        language=campaign.language,
+        deadline=campaign.deadline_date,
+        candidate_feedback=campaign.candidate_feedback,
+        status=str(campaign.status),
+        created_at=campaign.created_at,
+        counts=campaign_service.status_counts(people),
+    )
+
+
+@router.post(
+    "/campaigns",
+    name="api:campaign_create",
+    summary="Create a campaign",
+    tags=["campaigns"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=CampaignOut,
+    responses=_errors(401, 403, 422),
+)
+def create_campaign(
+    body: CampaignCreate, user: CampaignManager, session: SessionDep, catalog: CatalogDep
+) -> CampaignOut:
+    """An open campaign with a battery; its links work until the deadline (or 14 days)."""
+    with _changing(session):
+        campaign = campaign_service.create_campaign(
+            session,
+            catalog=catalog,
+            name=body.name,
+            battery=body.battery,
+            target_role=body.target_role,
+            language=body.language,
+            deadline=body.deadline,
+            candidate_feedback=body.candidate_feedback,
+            created_by_id=user.id,
+        )
+    return _campaign_out(session, campaign)
+
+
+@router.get(
+    "/campaigns/{campaign_id}",
+    name="api:campaign",
+    summary="Read a campaign",
+    tags=["campaigns"],
+    response_model=CampaignOut,
+    responses=STAFF_ERRORS,
+)
+def read_campaign(campaign_id: Id, user: CampaignManager, session: SessionDep) -> CampaignOut:
+    """The campaign with the number of people in each invitation status."""
+    return _campaign_out(session, campaign_service.get_campaign(session, campaign_id))
+
+
+def _checked_people(body: InvitationsCreate, campaign: Campaign) -> list[tuple[str, str, str, str]]:
+    """Every person's cleaned values, or ApiProblem 422 naming each bad entry and field."""
+    cleaned: list[tuple[str, str, str, str]] = []
+    errors: list[PersonError] = []
+    for index, entry in enumerate(body.people):
+        try:
+            name, email, language, kind = check_person(
+                entry.full_name, entry.email, entry.language or campaign.language, entry.kind
+            )
+        except Invalid as exc:
+            errors.append(PersonError(index=index, field=exc.field, message=exc.message))
+            continue
+        cleaned.append((name, email, language, kind.value))
+    if errors:
+        detail = "\n".join(
+            _("Entry %(index)s of people, field %(field)s: %(message)s")
+            % {"index": e.index, "field": e.field or "-", "message": e.message}
+            for e in errors
+        )
+        raise ApiProblem(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            {"detail": detail, "errors": [e.model_dump() for e in errors]},
+        )
+    return cleaned
+
+
+@router.post(
+    "/campaigns/{campaign_id}/invitations",
+    name="api:invitations_create",
+    summary="Invite people to a campaign",
+    tags=["campaigns"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[InvitationOut],
+    responses={
+        **STAFF_ERRORS,
+        **_errors(409),
+        **_errors(422, model=InvitationErrorOut),
+    },
+)
+def create_invitations(
+    campaign_id: Id,
+    body: InvitationsCreate,
+    user: CampaignManager,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> list[InvitationOut]:
+    """Add the people (known e-mails are reused) and invite each once, queueing the e-mail.
+
+    Every entry is checked first: one bad entry refuses the whole request and nothing is
+    created. Inviting someone again returns the existing invitation."""
+    campaign = campaign_service.get_campaign(session, campaign_id)
+    people = _checked_people(body, campaign)
+    out: list[InvitationOut] = []
+    with _changing(session):
+        for name, email, language, kind in people:
+            person = add_person(session, full_name=name, email=email, language=language, kind=kind)
+            invited = campaign_service.invite(
+                session,
+                campaign=campaign,
+                person=person,
+                secret_key=settings.get_secret_key(),
+                base_url=settings.base_url,
+                actor_user_id=user.id,
+            )
+            out.append(
+                InvitationOut(
+                    person_id=person.id or 0,
+                    invitation_id=invited.invitation.id or 0,
+                    url=invited.url,
+                    expires_at=invited.invitation.expires_at,
+                    created=invited.created,
+                )
+            )
+    return out
+
+
+def _result_out(
+    participant: campaign_service.Participant, snapshot: ScoreSnapshot | None
+) -> ResultOut:
+    if snapshot is None:
+        return ResultOut(
+            person_id=participant.person.id or 0,
+            status=participant.status.value,
+            competencies={},
+            fit={},
+            recommendation=None,
+            confidence=None,
+            flags=[],
+            provisional=False,
+        )
+    scores = snapshot.scores or {}
+    return ResultOut(
+        person_id=participant.person.id or 0,
+        status=participant.status.value,
+        competencies={
+            cid: CompetencyScore(score=value.get("score"), band=value.get("band"))
+            for cid, value in (scores.get("competencies") or {}).items()
+        },
+        fit=dict(scores.get("fit") or {}),
+        recommendation=scores.get("recommendation", snapshot.recommendation),
+        confidence=scores.get("confidence", snapshot.confidence),
+        flags=list(snapshot.flags or []),
+        provisional=snapshot.provisional,
+    )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/results",
+    name="api:campaign_results",
+    summary="Results of a campaign",
+    tags=["results"],
+    response_model=list[ResultOut],
+    responses=STAFF_ERRORS,
+)
+def campaign_results(campaign_id: Id, user: ResultReader, session: SessionDep) -> list[ResultOut]:
+    """One entry per invited person, from their latest result; people without a result yet
+    have their status and empty result fields."""
+    campaign = campaign_service.get_campaign(session, campaign_id)
+    return [
+        _result_out(p, result_service.latest_result(session, p.invitation.id or 0))
+        for p in campaign_service.participants(session, campaign)
+    ]
+
+
+@router.get(
+    "/people/{person_id}/report",
+    name="api:person_report",
+    summary="A person's whole report",
+    tags=["results"],
+    response_model=ReportOut,
+    responses=STAFF_ERRORS,
+)
+def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> ReportOut:
+    """The person and, per invitation, the campaign, the status and the latest result in full
+    (scores, flags, the model and instrument versions that produced it)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("There is no such person."))
+    now = utcnow()
+    rows = session.exec(
+        select(Invitation, Campaign)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .where(Invitation.person_id == person.id)
+        .order_by(col(Invitation.id))
+    ).all()
+    invitations = []
+    for invitation, campaign in rows:
+        snapshot = result_service.latest_result(session, invitation.id or 0)
+        invitations.append(
+            ReportInvitation(
+                invitation_id=invitation.id or 0,
+                campaign=CampaignRef(id=campaign.id or 0, name=campaign.name),
+                status=invitation.status(now).value,
+                result=None
+                if snapshot is None
+                else SnapshotOut(
+                    id=snapshot.id or 0,
+                    created_at=snapshot.created_at,
+                    provisional=snapshot.provisional,
+                    recommendation=snapshot.recommendation,
+                    confidence=snapshot.confidence,
+                    model_version=snapshot.model_version,
+                    instrument_versions=snapshot.instrument_versions,
+                    scores=snapshot.scores,
+                    flags=snapshot.flags,
+                ),
+            )
+        )
+    return ReportOut(
+        person=PersonOut(
+            id=person.id or 0,
+            full_name=person.full_name,
+            email=person.email,
+            kind=str(person.kind),
+            language=person.language,
+        ),
+        invitations=invitations,
+    )
+
+
+# ----------------------------------------------------------------------------- candidate
+
+
+def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> Invitation:
+    """The invitation a link token opens; every kind of bad token gets the same 404, and
+    repeated guessing from one address is refused (429), as on the candidate pages."""
+    limiter, address = link_limiter(request), client_address(request)
+    wait = limiter.retry_after(address)
+    if wait:
+        raise ApiProblem(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            {"detail": "too many links that do not work; try later"},
+            headers={"Retry-After": str(wait)},
+        )
+    invitation = campaign_service.find_invitation(session, token)
+    if invitation is None:
+        limiter.hit(address)
+        raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    return invitation
+
+
+TokenInvitation = Annotated[Invitation, Depends(get_invitation_or_404)]
+CANDIDATE_ERRORS = _errors(404, 409, 410)
+
+
+def _session_language(request: Request, invitation: Invitation, campaign: Campaign) -> str:
+    """The language the person chose (`?lang=` or the `lang` cookie), else the invitation's."""
+    chosen = i18n.pick_language(request.query_params.get("lang")) or i18n.pick_language(
+        request.cookies.get(LANGUAGE_COOKIE)
+    )
+    return chosen or invitation.language or campaign.language
+
+
+@contextmanager
+def _in_language(request: Request, session: Session, invitation: Invitation) -> Iterator[str]:
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+    language = _session_language(request, invitation, campaign)
+    with i18n.language(language):
+        yield language
+
+
+def _refuse_if_expired(invitation: Invitation) -> None:
+    if invitation.status(utcnow()) is InvitationStatus.expired:
+        raise ApiProblem(status.HTTP_410_GONE, {"detail": _("This link has expired.")})
+
+
+def _require_consent(session: Session, invitation: Invitation, message: str) -> None:
+    if not session_service.consent_given(session, invitation):
+        raise Conflict(message)
+
+
+@router.get(
+    "/sessions/{token}",
+    name="api:session",
+    summary="Open a candidate's session",
+    tags=["candidate sessions"],
+    response_model=SessionOut,
+    responses=_errors(404),
+)
+def read_session(
+    request: Request,
+    invitation: TokenInvitation,
+    session: SessionDep,
+    catalog: CatalogDep,
+    lang: Annotated[str | None, Query(description="ru or en; else the invitation's")] = None,
+) -> SessionOut:
+    """The questionnaire (never its keys), the answers stored so far and the time left.
+
+    Once the session can no longer change (completed, declined, expired, revoked) only its
+    status is given."""
+    with _in_language(request, session, invitation) as language:
+        state = invitation.status(utcnow())
+        consent = session_service.consent_given(session, invitation)
+        if state in FINAL:
+            return SessionOut(
+                status=state.value,
+                language=language,
+                consent_required=not consent,
+                sections=[],
+                answers={},
+                remaining_s={},
+            )
+        if invitation.opened_at is None:
+            with _changing(session):
+                session_service.mark_opened(session, invitation)
+        campaign = session.get(Campaign, invitation.campaign_id)
+        assert campaign is not None  # noqa: S101  (checked by _in_language)
+        remaining = session_service.remaining_seconds(session, invitation, catalog)
+        return SessionOut.model_validate(
+            {
+                "status": invitation.status(utcnow()).value,
+                "language": language,
+                "consent_required": not consent,
+                "sections": session_service.sections(catalog, campaign, language),
+                "answers": session_service.stored_answers(session, invitation),
+                "remaining_s": {k: v for k, v in remaining.items() if v is not None},
+            }
+        )
+
+
+@router.post(
+    "/sessions/{token}/consent",
+    name="api:session_consent",
+    summary="Accept or decline consent",
+    tags=["candidate sessions"],
+    response_model=SessionStatusOut,
+    responses=CANDIDATE_ERRORS,
+)
+def give_consent(
+    request: Request, body: ConsentIn, invitation: TokenInvitation, session: SessionDep
+) -> SessionStatusOut:
+    """Record the consent (with the text's version) before anything else is stored; declining
+    ends the session and keeps nothing but the refusal."""
+    with _in_language(request, session, invitation) as language:
+        _refuse_if_expired(invitation)
+        with _changing(session):
+            session_service.record_consent(
+                session, invitation, accepted=body.accepted, language=language
+            )
+        return SessionStatusOut(
+            status=invitation.status(utcnow()).value,
+            consent_required=not session_service.consent_given(session, invitation),
+        )
+
+
+def _answer_problem(answers: dict[str, Any]) -> None:
+    """Refuse values no item accepts before the services see them (422 naming the item)."""
+
+    def bad(value: Any) -> bool:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return abs(value) > SAFE_INTEGER
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(bad(k) or bad(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(bad(v) for v in value)
+        return False
+
+    for item_id, value in answers.items():
+        if bad(value):
+            raise ApiProblem(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                {
+                    "detail": _("%(item)s: this value is not allowed.") % {"item": item_id},
+                    "item": item_id,
+                },
+            )
+
+
+@router.put(
+    "/sessions/{token}/answers",
+    name="api:session_answers",
+    summary="Save answers",
+    tags=["candidate sessions"],
+    response_model=SavedOut,
+    responses={**CANDIDATE_ERRORS, **_errors(422, model=AnswerErrorOut)},
+)
+def save_answers(
+    request: Request,
+    body: AnswersIn,
+    invitation: TokenInvitation,
+    session: SessionDep,
+    catalog: CatalogDep,
+) -> SavedOut:
+    """Store answers; saving an item again replaces its answer. An unknown item or an
+    invalid value refuses the whole request (422 naming the item) and stores nothing."""
+    with _in_language(request, session, invitation):
+        _refuse_if_expired(invitation)
+        session_service.check_open(invitation)
+        _require_consent(session, invitation, _("Consent is needed before answers can be saved."))
+        _answer_problem(body.answers)
+        try:
+            with _changing(session):
+                saved = session_service.save_answers(
+                    session, invitation, catalog, body.answers, seconds=body.seconds
+                )
+        except Invalid as exc:
+            raise ApiProblem(exc.status, {"detail": exc.message, "item": exc.field}) from None
+        return SavedOut(saved=saved)
+
+
+@router.post(
+    "/sessions/{token}/sections/{section_id}/start",
+    name="api:session_section_start",
+    summary="Start a section (its timer, if timed)",
+    tags=["candidate sessions"],
+    response_model=SectionStartOut,
+    responses=CANDIDATE_ERRORS,
+)
+def start_section(
+    request: Request,
+    section_id: str,
+    invitation: TokenInvitation,
+    session: SessionDep,
+    catalog: CatalogDep,
+) -> SectionStartOut:
+    """Open a section when it is shown: a timed section's clock starts now (saving its first
+    answer starts it too). Starting it again changes nothing."""
+    with _in_language(request, session, invitation):
+        _refuse_if_expired(invitation)
+        session_service.check_open(invitation)
+        _require_consent(
+            session, invitation, _("Consent is needed before the assessment can start.")
+        )
+        campaign = session.get(Campaign, invitation.campaign_id)
+        assert campaign is not None  # noqa: S101  (checked by _in_language)
+        known = {i.id for i in session_service.person_instruments(catalog, campaign)}
+        if section_id not in known:
+            raise NotFound(_("There is no such section."))
+        with _changing(session):
+            session_service.start_section(session, invitation, catalog, section_id)
+        left = session_service.remaining_seconds(session, invitation, catalog).get(section_id)
+        return SectionStartOut(section=section_id, remaining_s=left)
+
+
+@router.post(
+    "/sessions/{token}/complete",
+    name="api:session_complete",
+    summary="Complete the session",
+    tags=["candidate sessions"],
+    response_model=CompletedOut,
+    responses=CANDIDATE_ERRORS,
+)
+def complete_session(
+    request: Request, invitation: TokenInvitation, session: SessionDep, catalog: CatalogDep
+) -> CompletedOut:
+    """Finish and score the assessment; refused (409) while required items are unanswered.
+    Completing again answers the same."""
+    with _in_language(request, session, invitation):
+        if invitation.status(utcnow()) is InvitationStatus.completed:
+            return CompletedOut(status=InvitationStatus.completed.value)
+        _refuse_if_expired(invitation)
+        session_service.check_open(invitation)
+        _require_consent(
+            session, invitation, _("Consent is needed before the assessment can be completed.")
+        )
+        with _changing(session):
+            result_service.complete(session, catalog, invitation)
+        return CompletedOut(status=invitation.status(utcnow()).value)

@@ -1,9 +1,689 @@
-"""The candidate's pages, reached by a personal link `/a/{token}` without an account."""
+"""The candidate's pages, reached by a personal link `/a/{token}` without an account.
+
+consent → instructions → one page per section → finish → thank-you. Every page works
+without JavaScript (each section's form post saves its answers); with JavaScript
+(static/js/questionnaire.js) each answer is saved at once through the JSON API.
+
+A link that does not work (unknown, expired, revoked, completed, declined) always gets the
+same page, status and minimum response time, so the answer reveals nothing about anyone;
+repeated failures from one address are rate-limited (see app/services/ratelimit.py: the
+count is per process). The limiter keys on the client address the server sees, so behind a
+reverse proxy run uvicorn with `--proxy-headers --forwarded-allow-ips=<the proxy>`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import json
+import math
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+from starlette.datastructures import FormData
+
+from app import i18n
+from app.db import utcnow
+from app.i18n import gettext as _
+from app.models import Campaign, Invitation, InvitationStatus, Organisation
+from app.scoring.loader import Catalog
+from app.services import results
+from app.services import sessions as answering
+from app.services.campaigns import find_invitation
+from app.services.errors import Conflict, Invalid
 from app.web.csrf import verify_csrf
+from app.web.deps import CatalogDep, SessionDep, client_address, link_limiter
+from app.web.templating import render
 
 router = APIRouter(prefix="/a", dependencies=[Depends(verify_csrf)])
+
+INVALID_LINK_MIN_SECONDS = 0.25
+"""Every response for a link that does not work takes at least this long (no timing oracle)."""
+
+LANGUAGE_KEY = "candidate_language"  # the language the person chose with ?lang=
+ENDED_KEY = "candidate_ended"  # the invitation this browser just completed or declined
+
+CLOSED = frozenset(
+    {
+        InvitationStatus.revoked,
+        InvitationStatus.expired,
+        InvitationStatus.completed,
+        InvitationStatus.declined,
+    }
+)
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",  # the token is in the address
+    "X-Robots-Tag": "noindex, nofollow",
+}
+_INTEGER = re.compile(r"-?\d{1,9}")
+
+
+# ----------------------------------------------------------------------------- links
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A working link: the invitation, its campaign and organisation, the page language."""
+
+    token: str
+    invitation: Invitation
+    campaign: Campaign
+    organisation: Organisation | None
+    language: str
+
+
+def _private(response: Response) -> Response:
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+def _page(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    return _private(render(request, template, context, status_code=status_code))
+
+
+def _redirect(request: Request, name: str, **params: Any) -> Response:
+    query = params.pop("_query", "")
+    target = request.url_for(name, **params).path + (f"?{query}" if query else "")
+    return _private(RedirectResponse(target, status.HTTP_303_SEE_OTHER))
+
+
+def _invalid_link(request: Request, started: float) -> Response:
+    """The one page for every link that does not work, padded to a fixed minimum time."""
+    response = _page(request, "candidate/invalid_link.html", {}, status_code=404)
+    remaining = INVALID_LINK_MIN_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    return response
+
+
+def _choose_language(request: Request, invitation: Invitation) -> str:
+    """?lang= (remembered in this browser), else the invitation's language."""
+    chosen = i18n.pick_language(request.query_params.get("lang"))
+    if chosen:
+        request.session[LANGUAGE_KEY] = chosen
+    else:
+        chosen = i18n.pick_language(request.session.get(LANGUAGE_KEY))
+    language = chosen or i18n.pick_language(invitation.language) or i18n.get_language()
+    i18n.set_language(language)
+    request.state.language = language
+    return language
+
+
+def _open(
+    request: Request,
+    session: Session,
+    token: str,
+    *,
+    ended: InvitationStatus | None = None,
+) -> Visit | Response:
+    """The visit of a working link, or the response to give instead (generic page or 429).
+
+    `ended` admits a link in that final state when this browser just ended it (the
+    thank-you and the declined pages)."""
+    started = time.monotonic()
+    limiter = link_limiter(request)
+    address = client_address(request)
+    wait = limiter.retry_after(address)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        response = _page(request, "candidate/too_many.html", {"minutes": minutes}, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    invitation = find_invitation(session, token)
+    campaign = None
+    if invitation is not None:
+        state = invitation.status(utcnow())
+        just_ended = state is ended and request.session.get(ENDED_KEY) == invitation.id
+        if state not in CLOSED or just_ended:
+            campaign = session.get(Campaign, invitation.campaign_id)
+    if invitation is None or campaign is None:
+        limiter.hit(address)
+        return _invalid_link(request, started)
+    organisation = session.get(Organisation, invitation.organisation_id)
+    request.state.organisation = organisation  # the footer names who is assessing
+    return Visit(token, invitation, campaign, organisation, _choose_language(request, invitation))
+
+
+# ----------------------------------------------------------------------------- the questionnaire
+
+
+def _sections(catalog: Catalog, visit: Visit) -> list[dict[str, Any]]:
+    return answering.sections(catalog, visit.campaign, visit.language)
+
+
+def _progress(payload: list[dict[str, Any]], answers: Mapping[str, Any]) -> tuple[int, int]:
+    ids = [item["id"] for section in payload for item in section["items"]]
+    return sum(1 for i in ids if i in answers), len(ids)
+
+
+def _resume_target(request: Request, session: Session, catalog: Catalog, visit: Visit) -> Response:
+    """Where a returning person continues: instructions, the first section with unanswered
+    items, or the finish page."""
+    if visit.invitation.started_at is None and not answering.stored_answers(
+        session, visit.invitation
+    ):
+        return _redirect(request, "candidate:instructions", token=visit.token)
+    missing = set(answering.unanswered(session, visit.invitation, catalog))
+    for number, section in enumerate(_sections(catalog, visit), start=1):
+        if any(item["id"] in missing for item in section["items"]):
+            return _redirect(request, "candidate:section", token=visit.token, n=number)
+    return _redirect(request, "candidate:finish", token=visit.token)
+
+
+def _shown(item: Mapping[str, Any], value: Any) -> Any:
+    """A stored or submitted answer in the shape the form controls compare with."""
+    if value is None:
+        return None
+    kind = item["type"]
+    if kind == "multiple_choice":
+        picks = value if isinstance(value, list | tuple) else [value]
+        return {str(p) for p in picks}
+    if kind in ("best_worst", "rate_each"):
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+    return str(value)
+
+
+def _number_or_raw(value: str) -> int | str:
+    """A whole number as int; anything else unchanged, for the service to refuse by name."""
+    value = value.strip()
+    return int(value) if _INTEGER.fullmatch(value) else value
+
+
+@dataclass
+class FormAnswers:
+    answers: dict[str, Any]  # complete answers, as the service expects them
+    shown: dict[str, Any]  # everything submitted, for showing the form again
+    incomplete: list[str]  # best/worst or rate-each items only partly answered
+
+
+def _from_form(section: Mapping[str, Any], form: FormData) -> FormAnswers:
+    """The answers of one section's form, converted to the JSON values of the API."""
+    result = FormAnswers({}, {}, [])
+    for item in section["items"]:
+        item_id, kind = item["id"], item["type"]
+        value: Any = None
+        if kind in ("likert", "choice", "text"):
+            raw = form.get(item_id)
+            if isinstance(raw, str) and raw.strip():
+                if kind == "likert":
+                    value = _number_or_raw(raw)
+                elif kind == "choice":
+                    value = raw.strip()
+                else:
+                    value = raw.replace("\r\n", "\n")
+        elif kind == "multiple_choice":
+            checked = {p.strip() for p in form.getlist(item_id) if isinstance(p, str)} - {""}
+            value = sorted(checked) or None
+        elif kind == "best_worst":
+            sides = {
+                side: str(form.get(f"{item_id}:{side}") or "").strip() for side in ("best", "worst")
+            }
+            given = {side: pick for side, pick in sides.items() if pick}
+            if len(given) == 2:
+                value = given
+            elif given:
+                result.shown[item_id] = given
+                result.incomplete.append(item_id)
+        elif kind == "rate_each":
+            ratings = {
+                option["id"]: str(form.get(f"{item_id}:{option['id']}") or "").strip()
+                for option in item["options"]
+            }
+            given = {option: rating for option, rating in ratings.items() if rating}
+            if len(given) == len(ratings):
+                value = {option: _number_or_raw(rating) for option, rating in given.items()}
+            elif given:
+                result.shown[item_id] = given
+                result.incomplete.append(item_id)
+        if value is not None:
+            result.answers[item_id] = value
+            result.shown[item_id] = value
+    return result
+
+
+def _seconds_from_form(form: FormData, item_ids: set[str]) -> dict[str, float]:
+    """Seconds per item measured by the page's script (optional; bad input is ignored)."""
+    raw = form.get("seconds_json")
+    if not isinstance(raw, str) or not raw or len(raw) > 20_000:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {
+        key: round(float(value), 1)
+        for key, value in parsed.items()
+        if key in item_ids
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and 0 <= value < 86_400
+    }
+
+
+def _script_strings(total: int) -> dict[str, str]:
+    """The script's messages, translated here (it has no catalog of its own)."""
+    return {
+        "saving": _("Saving…"),
+        "saved": _("Saved ✓"),
+        "retry": _("Not saved — will retry"),
+        "fallback": _("Your answers will be saved when you press the button below."),
+        "progress": _("Answered: %(answered)s of %(total)s"),
+        "words": _("Words: %(count)s (from %(min)s to %(max)s)"),
+        "time_left": _("Time left: %(time)s"),
+        "time_over": _("Time is up."),
+        "time_up": _(
+            "Time is up for this section. The answers you gave in time are kept; continue with the button below."
+        ),
+        "total": str(total),
+    }
+
+
+def _section_context(
+    session: Session,
+    catalog: Catalog,
+    visit: Visit,
+    number: int,
+    payload: list[dict[str, Any]],
+    *,
+    submitted: Mapping[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What the section page shows; `submitted` (a form shown again) wins over what is stored."""
+    answers = answering.stored_answers(session, visit.invitation)
+    section = payload[number - 1]
+    answered, total = _progress(payload, answers)
+    here = {item["id"] for item in section["items"]}
+    everywhere = {item["id"] for s in payload for item in s["items"]}
+    values = {}
+    for item in section["items"]:
+        value = (submitted or {}).get(item["id"], answers.get(item["id"]))
+        values[item["id"]] = _shown(item, value)
+    remaining = None
+    started = True
+    if section["time_limit_s"]:
+        left = answering.remaining_seconds(session, visit.invitation, catalog)
+        started = section["id"] in left
+        remaining = left.get(section["id"])
+    context: dict[str, Any] = {
+        "token": visit.token,
+        "section": section,
+        "number": number,
+        "count": len(payload),
+        "values": values,
+        "answered": answered,
+        "answered_elsewhere": sum(1 for i in answers if i in everywhere and i not in here),
+        "total": total,
+        "percent": round(100 * answered / total) if total else 0,
+        "remaining": remaining,
+        "started": started,
+        "time_up": remaining == 0,
+        "strings": _script_strings(total),
+        "api_url": f"/api/v1/sessions/{visit.token}/answers",
+        "errors": {},
+        "missing": [],
+        "incomplete": [],
+        "message": None,
+        "notice": None,
+        "continue_url": None,
+    }
+    context.update(extra)
+    return context
+
+
+def _consent_context(catalog: Catalog, visit: Visit) -> dict[str, Any]:
+    instruments = answering.person_instruments(catalog, visit.campaign)
+    return {
+        "token": visit.token,
+        "organisation_name": visit.organisation.name if visit.organisation else "",
+        "retention_days": visit.organisation.retention_days if visit.organisation else 365,
+        "consent_version": answering.CONSENT_VERSION,
+        "parts": len(instruments),
+        "minutes": round(sum(i.minutes for i in instruments)),
+    }
+
+
+# ----------------------------------------------------------------------------- routes
+
+
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(_form)]
+
+
+@router.get("/{token}", name="candidate:start")
+def start(request: Request, token: str, session: SessionDep, catalog: CatalogDep) -> Response:
+    """The link itself: consent first, then wherever the person stopped."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    answering.mark_opened(session, visit.invitation)
+    session.commit()
+    if not answering.consent_given(session, visit.invitation):
+        return _page(request, "candidate/consent.html", _consent_context(catalog, visit))
+    return _resume_target(request, session, catalog, visit)
+
+
+@router.post("/{token}/consent", name="candidate:consent")
+def consent(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    catalog: CatalogDep,
+    accepted: Annotated[str, Form()] = "",
+) -> Response:
+    """Accept (then the instructions) or decline (only the refusal is stored)."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if accepted not in ("0", "1"):
+        context = _consent_context(catalog, visit)
+        context["message"] = _("Choose one of the two buttons: agree or do not agree.")
+        return _page(request, "candidate/consent.html", context, status_code=400)
+    try:
+        answering.record_consent(
+            session, visit.invitation, accepted=accepted == "1", language=visit.language
+        )
+    except Conflict:
+        return _invalid_link(request, time.monotonic())
+    session.commit()
+    if accepted == "0" and visit.invitation.declined_at is not None:
+        request.session[ENDED_KEY] = visit.invitation.id
+        return _redirect(request, "candidate:declined", token=token)
+    return _redirect(request, "candidate:instructions", token=token)
+
+
+@router.get("/{token}/declined", name="candidate:declined")
+def declined(request: Request, token: str, session: SessionDep) -> Response:
+    visit = _open(request, session, token, ended=InvitationStatus.declined)
+    if isinstance(visit, Response):
+        return visit
+    if visit.invitation.declined_at is None:
+        return _redirect(request, "candidate:start", token=token)
+    return _page(
+        request,
+        "candidate/declined.html",
+        {"organisation_name": visit.organisation.name if visit.organisation else ""},
+    )
+
+
+@router.get("/{token}/instructions", name="candidate:instructions")
+def instructions(
+    request: Request, token: str, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    payload = _sections(catalog, visit)
+    answers = answering.stored_answers(session, visit.invitation)
+    answered, total = _progress(payload, answers)
+    return _page(
+        request,
+        "candidate/instructions.html",
+        {
+            "token": token,
+            "sections": payload,
+            "answered": answered,
+            "total": total,
+            "minutes": _consent_context(catalog, visit)["minutes"],
+            "first": _first_open_section(session, catalog, visit, payload),
+        },
+    )
+
+
+def _first_open_section(
+    session: Session, catalog: Catalog, visit: Visit, payload: list[dict[str, Any]]
+) -> int:
+    missing = set(answering.unanswered(session, visit.invitation, catalog))
+    for number, section in enumerate(payload, start=1):
+        if any(item["id"] in missing for item in section["items"]):
+            return number
+    return 1
+
+
+@router.get("/{token}/s/{n}", name="candidate:section")
+def section_page(
+    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """One section's questions; opening it starts it (a timed one waits for Start)."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    payload = _sections(catalog, visit)
+    if not 1 <= n <= len(payload):
+        return _resume_target(request, session, catalog, visit)
+    section = payload[n - 1]
+    if not section["time_limit_s"]:
+        answering.start_section(session, visit.invitation, catalog, section["id"])
+        session.commit()
+    context = _section_context(session, catalog, visit, n, payload)
+    return _page(request, "candidate/section.html", context)
+
+
+@router.post("/{token}/s/{n}/start", name="candidate:section_start")
+def section_start(
+    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """Start a timed section: its clock runs from now, on the server."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    payload = _sections(catalog, visit)
+    if not 1 <= n <= len(payload):
+        return _resume_target(request, session, catalog, visit)
+    answering.start_section(session, visit.invitation, catalog, payload[n - 1]["id"])
+    session.commit()
+    return _redirect(request, "candidate:section", token=token, n=n)
+
+
+@router.post("/{token}/s/{n}", name="candidate:section_save")
+def section_save(
+    request: Request,
+    token: str,
+    n: int,
+    session: SessionDep,
+    catalog: CatalogDep,
+    form: FormDep,
+) -> Response:
+    """Save the answers on the form, then go on (Next), back (Back) or to the finish page."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    payload = _sections(catalog, visit)
+    if not 1 <= n <= len(payload):
+        return _resume_target(request, session, catalog, visit)
+    section = payload[n - 1]
+    action = str(form.get("action") or "next")
+    submitted = _from_form(section, form)
+    stored = answering.stored_answers(session, visit.invitation)
+    changed = {k: v for k, v in submitted.answers.items() if stored.get(k) != v}
+    try:
+        if changed:
+            answering.save_answers(
+                session,
+                visit.invitation,
+                catalog,
+                changed,
+                seconds=_seconds_from_form(form, set(changed)) or None,
+            )
+    except Invalid as exc:
+        session.rollback()
+        problem, number = _problem(section, exc)
+        message = (
+            _("Nothing on this page was saved. Question %(number)s: %(problem)s")
+            % {"number": number, "problem": problem}
+            if number
+            else _("Nothing on this page was saved: %(problem)s") % {"problem": problem}
+        )
+        context = _section_context(
+            session,
+            catalog,
+            visit,
+            n,
+            payload,
+            submitted=submitted.shown,
+            message=message,
+            errors={exc.field: problem} if exc.field else {},
+        )
+        return _page(request, "candidate/section.html", context, status_code=422)
+    except Conflict as exc:
+        session.rollback()
+        context = _section_context(session, catalog, visit, n, payload, message=exc.message)
+        return _page(request, "candidate/section.html", context, status_code=409)
+    session.commit()
+
+    if action == "back":
+        target = ("candidate:section", {"n": n - 1}) if n > 1 else ("candidate:instructions", {})
+    elif action == "finish" or n == len(payload):
+        target = ("candidate:finish", {})
+    else:
+        target = ("candidate:section", {"n": n + 1})
+    target_path = request.url_for(target[0], token=token, **target[1]).path
+
+    if submitted.incomplete:
+        context = _section_context(
+            session,
+            catalog,
+            visit,
+            n,
+            payload,
+            submitted=submitted.shown,
+            incomplete=submitted.incomplete,
+            continue_url=target_path,
+            notice=_(
+                "The other answers are saved, but some questions are only partly answered; complete them or continue without them."
+            ),
+        )
+        return _page(request, "candidate/section.html", context)
+    if action == "finish":
+        missing_all = answering.unanswered(session, visit.invitation, catalog)
+        here = [item["id"] for item in section["items"] if item["id"] in set(missing_all)]
+        if here:
+            context = _section_context(
+                session,
+                catalog,
+                visit,
+                n,
+                payload,
+                missing=here,
+                notice=_(
+                    "Your answers are saved. Before you can finish, answer the questions marked below."
+                ),
+            )
+            return _page(request, "candidate/section.html", context)
+    return _private(RedirectResponse(target_path, status.HTTP_303_SEE_OTHER))
+
+
+def _problem(section: Mapping[str, Any], exc: Invalid) -> tuple[str, int | None]:
+    """The service's message without the item id, and the question's number on the page."""
+    ids = [item["id"] for item in section["items"]]
+    if exc.field not in ids:
+        return exc.message, None
+    prefix = f"{exc.field}: "
+    problem = exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message
+    return problem, ids.index(exc.field) + 1
+
+
+@router.get("/{token}/finish", name="candidate:finish")
+def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDep) -> Response:
+    """What is still unanswered, with links; or the button that finishes."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    payload = _sections(catalog, visit)
+    answers = answering.stored_answers(session, visit.invitation)
+    missing = set(answering.unanswered(session, visit.invitation, catalog))
+    left = answering.remaining_seconds(session, visit.invitation, catalog)
+    rows = []
+    for number, section in enumerate(payload, start=1):
+        ids = [item["id"] for item in section["items"]]
+        open_ids = [i for i in ids if i in missing]
+        rows.append(
+            {
+                "number": number,
+                "title": section["title"],
+                "total": len(ids),
+                "answered": sum(1 for i in ids if i in answers),
+                "missing": len(open_ids),
+                "first_missing": open_ids[0] if open_ids else None,
+                "timed_out": left.get(section["id"]) == 0 and any(i not in answers for i in ids),
+            }
+        )
+    answered, total = _progress(payload, answers)
+    return _page(
+        request,
+        "candidate/finish.html",
+        {
+            "token": token,
+            "rows": rows,
+            "missing": len(missing),
+            "answered": answered,
+            "total": total,
+            "refused": request.query_params.get("incomplete") == "1" and bool(missing),
+        },
+    )
+
+
+@router.post("/{token}/complete", name="candidate:complete")
+def complete(request: Request, token: str, session: SessionDep, catalog: CatalogDep) -> Response:
+    """Finish: refused (back to the finish page) while required items are unanswered."""
+    visit = _open(request, session, token)
+    if isinstance(visit, Response):
+        return visit
+    if not answering.consent_given(session, visit.invitation):
+        return _redirect(request, "candidate:start", token=token)
+    try:
+        results.complete(session, catalog, visit.invitation)
+    except Conflict:
+        session.rollback()
+        return _redirect(request, "candidate:finish", token=token, _query="incomplete=1")
+    session.commit()
+    request.session[ENDED_KEY] = visit.invitation.id
+    return _redirect(request, "candidate:done", token=token)
+
+
+@router.get("/{token}/done", name="candidate:done")
+def done(request: Request, token: str, session: SessionDep) -> Response:
+    """The thank-you page, right after finishing (afterwards the link no longer works)."""
+    visit = _open(request, session, token, ended=InvitationStatus.completed)
+    if isinstance(visit, Response):
+        return visit
+    if visit.invitation.completed_at is None:
+        return _redirect(request, "candidate:start", token=token)
+    summary = None
+    provisional = False
+    if visit.campaign.candidate_feedback:
+        snapshot = results.latest_result(session, visit.invitation.id or 0)
+        if snapshot is not None:
+            texts = snapshot.scores.get("summary") or {}
+            summary = texts.get(visit.language) or next(iter(texts.values()), None)
+            provisional = snapshot.provisional
+    return _page(
+        request,
+        "candidate/done.html",
+        {
+            "organisation_name": visit.organisation.name if visit.organisation else "",
+            "summary": summary,
+            "provisional": provisional,
+        },
+    )
