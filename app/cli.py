@@ -283,6 +283,24 @@ def worker(
         engine.dispose()
 
 
+@cli.command()
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count who would be anonymised.")
+    ] = False,
+) -> None:
+    """Anonymise candidates past their organisation's retention period (run it daily)."""
+    from app.services.privacy import apply_retention
+
+    settings = get_settings()
+    with Session(make_engine(settings.database_url)) as session:
+        report = apply_retention(session, dry_run=dry_run)
+        if not dry_run:
+            session.commit()
+    verb = "would be anonymised" if dry_run else "anonymised"
+    typer.echo(f"{len(report.anonymised)} candidate(s) {verb}.")
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load the demo organisation when the database is empty."""

@@ -23,7 +23,19 @@ from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.web.deps import LoginRequired
 from app.web.locale import LocaleMiddleware
-from app.web.routes import admin, api, auth, candidate, health, hr, pages, reviews
+from app.web.routes import (
+    admin,
+    api,
+    auth,
+    candidate,
+    health,
+    hr,
+    pages,
+    ranking,
+    report,
+    reviews,
+    teams,
+)
 from app.web.templating import render
 
 SESSION_COOKIE = "salesfit_session"
@@ -63,7 +75,7 @@ def create_app(
     )
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, pages, admin, hr, reviews, candidate, api):
+    for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
         app.include_router(module.router)
     _install_docs(app)
     _install_error_handlers(app)

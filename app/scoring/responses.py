@@ -155,7 +155,8 @@ def _sjt_best_worst(item: SjtItem) -> Element:
             picks = _split(value, "/")
         if len(picks) != 2 or any(p not in options for p in picks):
             raise AnswerError(
-                f"give 'best/worst' option ids, e.g. '{best}/{worst}'; options: {', '.join(options)}"
+                f"give 'best/worst' option ids, e.g. '{options[0]}/{options[1]}'; "
+                f"options: {', '.join(options)}"
             )
         if picks[0] == picks[1]:
             raise AnswerError("the best and the worst pick must be different options")

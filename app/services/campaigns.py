@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from babel.dates import format_date
 from sqlmodel import Session, col, select
 
 from app import i18n
@@ -227,7 +228,11 @@ def _queue_invitation_mail(
 ) -> None:
     language = invitation.language or campaign.language
     with i18n.language(language):
-        deadline = invitation.expires_at.strftime("%d.%m.%Y") if invitation.expires_at else ""
+        deadline = (
+            format_date(invitation.expires_at.date(), format="long", locale=language)
+            if invitation.expires_at
+            else ""
+        )
         values = {"name": person.full_name, "url": url, "deadline": deadline}
         if reminder:
             subject = _("Reminder: your sales assessment is waiting")

@@ -27,6 +27,10 @@ def clean_email(email: str) -> str:
             _("%(value)s is not a valid e-mail address.") % {"value": email.strip() or "—"},
             field="email",
         ) from exc
+    if "." not in checked.domain:
+        raise Invalid(
+            _("%(value)s is not a valid e-mail address.") % {"value": email.strip()}, field="email"
+        )
     return checked.normalized.lower()
 
 
@@ -76,7 +80,9 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
 
-def import_people(session: Session, content: bytes) -> ImportReport:
+def import_people(
+    session: Session, content: bytes, *, default_language: str = "ru"
+) -> ImportReport:
     """Import `full_name,email,language,kind` rows: valid rows are added (people already
     known by e-mail are reused, never duplicated), bad rows are reported by line and skipped.
     A file that cannot be read at all raises Invalid and imports nothing."""
@@ -109,7 +115,7 @@ def import_people(session: Session, content: bytes) -> ImportReport:
             name, address, language, kind = check_person(
                 values.get("full_name", ""),
                 values.get("email", ""),
-                values.get("language", "") or "ru",
+                values.get("language", "") or default_language,
                 values.get("kind", "") or "candidate",
             )
         except Invalid as exc:

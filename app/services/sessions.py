@@ -279,7 +279,8 @@ def _normalise(instrument: Instrument, item_id: str, value: Any) -> Any:
     if isinstance(parsed, float):
         return int(parsed)
     if isinstance(parsed, frozenset):
-        return sorted(parsed)[0] if len(parsed) == 1 and isinstance(value, str) else sorted(parsed)
+        single = isinstance(instrument, Knowledge) and len(_correct(instrument, item_id)) == 1
+        return sorted(parsed)[0] if single else sorted(parsed)
     if (
         isinstance(parsed, tuple)
         and isinstance(instrument, Sjt)
@@ -289,6 +290,10 @@ def _normalise(instrument: Instrument, item_id: str, value: Any) -> Any:
     if isinstance(parsed, tuple) and isinstance(instrument, Sjt):
         return {o.id: int(r) for o, r in zip(_options(instrument, item_id), parsed, strict=True)}
     return parsed
+
+
+def _correct(instrument: Knowledge, item_id: str) -> list[str]:
+    return next(item.correct for item in instrument.items if item.id == item_id)
 
 
 def _options(instrument: Sjt, item_id: str) -> list[Any]:

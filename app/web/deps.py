@@ -117,6 +117,8 @@ def get_api_user(
 
 ApiUser = Annotated[User, Depends(get_api_user)]
 
+INVALID_LINK_MIN_SECONDS = 0.25
+"""Every answer to a link that does not work takes at least this long (no timing oracle)."""
 INVALID_LINK_LIMIT = 20
 INVALID_LINK_WINDOW_SECONDS = 600.0
 """At most this many links that do not work per client address in the window (per process)."""

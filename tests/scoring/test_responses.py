@@ -168,7 +168,7 @@ def test_best_worst_points(picks: Any, expected: float) -> None:
     ("raw", "message"),
     [
         ("d/d", "the best and the worst pick must be different options"),
-        ("d/z", "give 'best/worst' option ids, e.g. 'd/b'; options: a, b, c, d"),
+        ("d/z", "give 'best/worst' option ids, e.g. 'a/b'; options: a, b, c, d"),
         ("d", "give 'best/worst' option ids"),
         ("d/b/a", "give 'best/worst' option ids"),
         ({"best": "d"}, "options: a, b, c, d"),

@@ -11,7 +11,7 @@ from app.web.csrf import verify_csrf
 from app.web.deps import AdminUser, SessionDep
 from app.web.templating import render
 
-router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/admin", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 
 @router.get("/users", name="admin:users")

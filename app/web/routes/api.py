@@ -9,6 +9,7 @@ and `errors` for refused people. A request that is refused changes nothing.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from app.services import sessions as session_service
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import add_person, check_person
 from app.web.deps import (
+    INVALID_LINK_MIN_SECONDS,
     ApiUser,
     CatalogDep,
     SessionDep,
@@ -262,7 +264,7 @@ def create_campaign(
     response_model=CampaignOut,
     responses=STAFF_ERRORS,
 )
-def read_campaign(campaign_id: Id, user: CampaignManager, session: SessionDep) -> CampaignOut:
+def read_campaign(campaign_id: Id, user: ResultReader, session: SessionDep) -> CampaignOut:
     """The campaign with the number of people in each invitation status."""
     return _campaign_out(session, campaign_service.get_campaign(session, campaign_id))
 
@@ -453,6 +455,7 @@ def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> Rep
 def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> Invitation:
     """The invitation a link token opens; every kind of bad token gets the same 404, and
     repeated guessing from one address is refused (429), as on the candidate pages."""
+    started = time.monotonic()
     limiter, address = link_limiter(request), client_address(request)
     wait = limiter.retry_after(address)
     if wait:
@@ -464,6 +467,10 @@ def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> 
     invitation = campaign_service.find_invitation(session, token)
     if invitation is None:
         limiter.hit(address)
+        # the same minimum time as the pages, whether the token exists or not
+        remaining = INVALID_LINK_MIN_SECONDS - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
         raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     return invitation
 

@@ -16,7 +16,7 @@ from app.web.deps import SESSION_USER_KEY, OptionalUser, SessionDep
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
 from app.web.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:

@@ -35,11 +35,12 @@ from app.services import results
 from app.services import sessions as answering
 from app.services.campaigns import find_invitation
 from app.services.errors import Conflict, Invalid
+from app.services.report import candidate_feedback
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, client_address, link_limiter
 from app.web.templating import render
 
-router = APIRouter(prefix="/a", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/a", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 INVALID_LINK_MIN_SECONDS = 0.25
 """Every response for a link that does not work takes at least this long (no timing oracle)."""
@@ -663,27 +664,25 @@ def complete(request: Request, token: str, session: SessionDep, catalog: Catalog
 
 
 @router.get("/{token}/done", name="candidate:done")
-def done(request: Request, token: str, session: SessionDep) -> Response:
-    """The thank-you page, right after finishing (afterwards the link no longer works)."""
+def done(request: Request, token: str, session: SessionDep, catalog: CatalogDep) -> Response:
+    """The thank-you page, right after finishing (afterwards the link no longer works);
+    with the campaign's candidate feedback on, a short summary of strengths and areas to
+    develop, without numbers or a decision."""
     visit = _open(request, session, token, ended=InvitationStatus.completed)
     if isinstance(visit, Response):
         return visit
     if visit.invitation.completed_at is None:
         return _redirect(request, "candidate:start", token=token)
-    summary = None
-    provisional = False
+    feedback = None
     if visit.campaign.candidate_feedback:
         snapshot = results.latest_result(session, visit.invitation.id or 0)
         if snapshot is not None:
-            texts = snapshot.scores.get("summary") or {}
-            summary = texts.get(visit.language) or next(iter(texts.values()), None)
-            provisional = snapshot.provisional
+            feedback = candidate_feedback(snapshot, catalog, visit.language)
     return _page(
         request,
         "candidate/done.html",
         {
             "organisation_name": visit.organisation.name if visit.organisation else "",
-            "summary": summary,
-            "provisional": provisional,
+            "feedback": feedback,
         },
     )

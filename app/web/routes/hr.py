@@ -31,7 +31,7 @@ from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, SettingsDep, require_roles
 from app.web.templating import render
 
-router = APIRouter(prefix="/hr", dependencies=[Depends(verify_csrf)])
+router = APIRouter(prefix="/hr", dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 HrUser = Annotated[User, Depends(require_roles(Role.admin, Role.hr))]
 
@@ -439,7 +439,7 @@ def import_route(
     if upload.content is None:
         return refuse(upload.error or "", upload.status_code)
     try:
-        report = import_people(session, upload.content)
+        report = import_people(session, upload.content, default_language=campaign.language)
         invited = [
             campaign_service.invite(
                 session,

@@ -18,7 +18,7 @@ from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
 from app.web.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 
 @router.get("/", name="home")

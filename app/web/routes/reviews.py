@@ -26,7 +26,7 @@ from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, require_roles
 from app.web.templating import render
 
-router = APIRouter(dependencies=[Depends(verify_csrf)])
+router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
 
 Staff = Annotated[
     User, Depends(require_roles(Role.admin, Role.hr, Role.head_of_sales, Role.manager))

@@ -1,0 +1,770 @@
+"""A person's report for the head of sales, and the short feedback a candidate may see.
+
+`person_report` gathers, for one completed assessment, everything a decision needs in the
+order it is read: the recommendation with its confidence and reasons, the radar chart, the
+competency scores (with a band only when the organisation's reference group is large
+enough), fit to both roles, the flags, a structured-interview guide for the weak and the
+uncertain competencies, a development plan and the caveats. The result is plain data
+(JSON-ready); the page and `report.json` show the same.
+
+`candidate_feedback` picks, without numbers or decisions, the person's relative strengths
+and development areas for the thank-you page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from babel.numbers import format_decimal
+from sqlmodel import Session, col, func, select
+
+from app import i18n
+from app.i18n import gettext as _
+from app.models import Campaign, Invitation, Person, ScoreSnapshot, Team
+from app.scoring.definitions import CompetencyModel
+from app.scoring.development import develop_or_hire
+from app.scoring.fit import ROLES, profile_fit
+from app.scoring.loader import Catalog
+from app.scoring.radar import Series, radar_svg
+from app.scoring.reliability import (
+    MIN_REFERENCE_GROUP,
+    cronbach_alpha,
+    score_band,
+    standard_error,
+)
+from app.scoring.validity import FLAGS
+from app.services.errors import NotFound
+
+# ----------------------------------------------------------------------------- words
+
+
+def recommendation_label(code: str | None) -> str:
+    labels = {
+        "active": _("Active sales"),
+        "passive": _("Passive sales"),
+        "both": _("Both active and passive sales"),
+        "neither": _("Neither active nor passive sales"),
+    }
+    return labels.get(str(code), _("No recommendation"))
+
+
+def confidence_label(code: str | None) -> str:
+    labels = {"high": _("high"), "medium": _("medium"), "low": _("low")}
+    return labels.get(str(code), "—")
+
+
+def _whole(value: float) -> str:
+    """A score as the report prints it: a whole number."""
+    return str(round(value))
+
+
+def _months(value: float, language: str) -> str:
+    return format_decimal(value, format="#,##0.#", locale=language)
+
+
+def _profile_name(model: CompetencyModel, pid: str, language: str) -> str:
+    return model.profiles[pid].name.get(language) if pid in model.profiles else pid
+
+
+def _competency_name(model: CompetencyModel, cid: str, language: str) -> str:
+    return model.competencies[cid].name.get(language) if cid in model.competencies else cid
+
+
+def caution_sentences(model: CompetencyModel, cautions: Sequence[str], language: str) -> list[str]:
+    """Why confidence is not high, in words (flags are listed on their own)."""
+    out = []
+    for caution in cautions:
+        kind, _sep, rest = caution.partition(":")
+        if kind == "missing_scores":
+            out.append(
+                _("Some competencies have no score, so the fit rests on part of the profile.")
+            )
+        elif kind == "near_threshold":
+            out.append(
+                _("The fit index for “%(profile)s” is close to its threshold.")
+                % {"profile": _profile_name(model, rest, language)}
+            )
+        elif kind == "near_minimum":
+            pid, _sep, cid = rest.partition(":")
+            out.append(
+                _("“%(competency)s” is close to the minimum of “%(profile)s”.")
+                % {
+                    "competency": _competency_name(model, cid, language),
+                    "profile": _profile_name(model, pid, language),
+                }
+            )
+    return out
+
+
+def pending_sentences(
+    catalog: Catalog, pending: Sequence[Mapping[str, str]], language: str
+) -> list[str]:
+    """What a provisional result still waits for, one sentence per part."""
+    out = []
+    for part in pending:
+        loaded = catalog.instruments.get(part.get("instrument", ""))
+        title = loaded.definition.title.get(language) if loaded else part.get("instrument", "")
+        if part.get("kind") == "manager_rating":
+            out.append(
+                _("“%(instrument)s” has not been filled in by the manager yet.")
+                % {"instrument": title}
+            )
+        else:
+            out.append(_("“%(instrument)s” has not been scored yet.") % {"instrument": title})
+    return out
+
+
+def _instrument_type_label(kind: str) -> str:
+    labels = {
+        "self_report": _("self-report questionnaire"),
+        "sjt": _("situational judgement test"),
+        "knowledge": _("knowledge test"),
+        "manager_rating": _("manager rating"),
+        "work_sample": _("work sample"),
+    }
+    return labels.get(kind, kind)
+
+
+def _instrument_type_short(kind: str) -> str:
+    """A method's name short enough for a table cell."""
+    labels = {
+        "self_report": _("self-report"),
+        "sjt": _("situations"),
+        "knowledge": _("knowledge"),
+        "manager_rating": _("manager"),
+        "work_sample": _("work sample"),
+    }
+    return labels.get(kind, kind)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _completed(statement: Any) -> Any:
+    return statement.where(
+        col(Invitation.completed_at).is_not(None), col(Invitation.revoked_at).is_(None)
+    )
+
+
+def latest_snapshot(session: Session, invitation_id: int) -> ScoreSnapshot | None:
+    return session.exec(
+        select(ScoreSnapshot)
+        .where(ScoreSnapshot.invitation_id == invitation_id)
+        .order_by(col(ScoreSnapshot.id).desc())
+    ).first()
+
+
+def completed_assessments(session: Session, person: Person) -> list[tuple[Invitation, Campaign]]:
+    """The person's completed assessments that have a result, newest first."""
+    scored = select(ScoreSnapshot.invitation_id).where(ScoreSnapshot.person_id == person.id)
+    statement = (
+        select(Invitation, Campaign)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .where(Invitation.person_id == person.id, col(Invitation.id).in_(scored))
+        .order_by(col(Invitation.completed_at).desc(), col(Invitation.id).desc())
+    )
+    return [(invitation, campaign) for invitation, campaign in session.exec(_completed(statement))]
+
+
+def competency_scores(snapshot: ScoreSnapshot) -> dict[str, float | None]:
+    """The competency scores a snapshot stores (None where missing)."""
+    entries = (snapshot.scores or {}).get("competencies") or {}
+    return {cid: _number(entry.get("score")) for cid, entry in entries.items()}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class ReferenceGroup:
+    """The organisation's completed assessments, used for score bands once large enough.
+
+    SEM = SD * sqrt(1 - alpha) per competency (docs/scoring.md), where SD is the spread of
+    the group's competency scores and alpha is Cronbach's alpha across the methods that
+    measure the competency (how well they agree). No SEM when the group is smaller than
+    `MIN_REFERENCE_GROUP` or a competency has fewer than two methods.
+    """
+
+    size: int
+    sems: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def enough(self) -> bool:
+        return self.size >= MIN_REFERENCE_GROUP
+
+
+def _latest_snapshot_ids() -> Any:
+    completed = _completed(select(Invitation.id))
+    return (
+        select(func.max(ScoreSnapshot.id))
+        .where(col(ScoreSnapshot.invitation_id).in_(completed))
+        .group_by(col(ScoreSnapshot.invitation_id))
+    )
+
+
+def reference_group(session: Session, model: CompetencyModel) -> ReferenceGroup:
+    """The organisation's reference group: the latest result of every completed assessment."""
+    ids = _latest_snapshot_ids().subquery()
+    size = session.exec(select(func.count()).select_from(ids)).one()
+    if size < MIN_REFERENCE_GROUP:
+        return ReferenceGroup(int(size))
+    rows = session.exec(
+        select(ScoreSnapshot.scores).where(col(ScoreSnapshot.id).in_(_latest_snapshot_ids()))
+    ).all()
+    sems: dict[str, float] = {}
+    for cid in model.competencies:
+        totals: list[float] = []
+        by_method: list[dict[str, float]] = []
+        for scores in rows:
+            entry = ((scores or {}).get("competencies") or {}).get(cid) or {}
+            total = _number(entry.get("score"))
+            if total is None:
+                continue
+            totals.append(total)
+            methods = {}
+            for method in entry.get("methods") or []:
+                value = _number(method.get("score"))
+                if value is not None:
+                    methods[str(method.get("instrument"))] = value
+            by_method.append(methods)
+        instruments = sorted({i for methods in by_method for i in methods})
+        if len(totals) < MIN_REFERENCE_GROUP or len(instruments) < 2:
+            continue
+        matrix = np.array(
+            [[methods.get(i, np.nan) for i in instruments] for methods in by_method],
+            dtype=np.float64,
+        )
+        alpha = cronbach_alpha(matrix)
+        sem = standard_error(float(np.std(totals, ddof=1)), alpha)
+        if math.isfinite(sem) and math.isfinite(alpha) and alpha > 0:
+            sems[cid] = sem
+    return ReferenceGroup(int(size), sems)
+
+
+# ----------------------------------------------------------------------------- the report
+
+
+def _level(model: CompetencyModel, score: float, language: str) -> dict[str, str] | None:
+    for lid, level in model.levels.items():
+        if level.min <= score <= level.max + 0.01:
+            return {"id": lid, "name": level.name.get(language)}
+    return None
+
+
+def _competencies(
+    catalog: Catalog, entries: Mapping[str, Any], group: ReferenceGroup, language: str
+) -> list[dict[str, Any]]:
+    model = catalog.model.definition
+    out = []
+    for cid, competency in model.competencies.items():
+        entry = entries.get(cid) or {}
+        score = _number(entry.get("score"))
+        methods = []
+        for method in entry.get("methods") or []:
+            loaded = catalog.instruments.get(str(method.get("instrument")))
+            kind = str(method.get("type", ""))
+            methods.append(
+                {
+                    "instrument": method.get("instrument"),
+                    "title": loaded.definition.title.get(language)
+                    if loaded
+                    else method.get("instrument"),
+                    "type": kind,
+                    "type_label": _instrument_type_label(kind),
+                    "type_short": _instrument_type_short(kind),
+                    "weight": method.get("weight"),
+                    "score": _number(method.get("score")),
+                }
+            )
+        values = [m["score"] for m in methods if m["score"] is not None]
+        band = None
+        if score is not None and cid in group.sems:
+            low, high = score_band(score, group.sems[cid])
+            band = {"low": round(low, 1), "high": round(high, 1), "sem": round(group.sems[cid], 2)}
+        out.append(
+            {
+                "id": cid,
+                "name": competency.name.get(language),
+                "score": None if score is None else round(score, 1),
+                "level": _level(model, score, language) if score is not None else None,
+                "band": band,
+                "band_note": None if band else _("not enough data yet"),
+                "discrepancy": bool(entry.get("discrepancy")),
+                "spread": round(max(values) - min(values), 1) if len(values) > 1 else 0.0,
+                "methods": methods,
+            }
+        )
+    return out
+
+
+def _fit(
+    model: CompetencyModel,
+    stored: Mapping[str, Any],
+    scores: Mapping[str, float | None],
+    language: str,
+) -> list[dict[str, Any]]:
+    out = []
+    for pid, profile in model.profiles.items():
+        now = profile_fit(pid, profile, scores)
+        index = _number((stored.get("fit") or {}).get(pid))
+        knocked = (stored.get("knockouts") or {}).get(pid) or []
+        out.append(
+            {
+                "profile": pid,
+                "name": profile.name.get(language),
+                "index": None if index is None else round(index, 1),
+                "threshold": profile.fit_threshold,
+                "qualifies": (stored.get("qualifies") or {}).get(pid),
+                "knockouts": [
+                    {
+                        "competency": cid,
+                        "name": _competency_name(model, cid, language),
+                        "score": None if scores.get(cid) is None else round(scores[cid] or 0.0, 1),
+                        "minimum": profile.minimums.get(cid),
+                    }
+                    for cid in knocked
+                ],
+                "strengths": [
+                    {"competency": c, "name": _competency_name(model, c, language)}
+                    for c in now.strengths
+                ],
+                "gaps": [
+                    {"competency": c, "name": _competency_name(model, c, language)}
+                    for c in now.gaps
+                ],
+            }
+        )
+    return out
+
+
+def _roles_in_question(model: CompetencyModel, campaign: Campaign) -> list[str]:
+    """The roles the campaign decides about: its target role, or both for "either"."""
+    target = str(campaign.target_role)
+    if target in model.profiles:
+        return [target]
+    return [r for r in ROLES if r in model.profiles]
+
+
+def _interview_guide(
+    model: CompetencyModel,
+    campaign: Campaign,
+    competencies: Sequence[Mapping[str, Any]],
+    stored: Mapping[str, Any],
+    language: str,
+) -> list[dict[str, Any]]:
+    """Questions for the weak competencies (below a target of the roles in question, or
+    knocked out in any role) and the uncertain ones (methods disagree, or no score):
+    knock-outs first, then the largest shortfall, then the uncertain."""
+    roles = _roles_in_question(model, campaign)
+    knockouts = stored.get("knockouts") or {}
+    entries = []
+    for entry in competencies:
+        cid, score = entry["id"], entry["score"]
+        reasons: list[str] = []
+        priority, shortfall = 3, 0.0
+        for pid, profile in model.profiles.items():
+            minimum = profile.minimums.get(cid)
+            if cid in (knockouts.get(pid) or []) and score is not None and minimum is not None:
+                priority = 0
+                reasons.append(
+                    _("Below the minimum for %(role)s: %(score)s, the minimum is %(minimum)s.")
+                    % {
+                        "role": profile.name.get(language),
+                        "score": _whole(score),
+                        "minimum": _whole(minimum),
+                    }
+                )
+        for pid in roles:
+            profile = model.profiles[pid]
+            target = profile.targets.get(cid)
+            if score is None or target is None or score >= target:
+                continue
+            if cid in (knockouts.get(pid) or []):
+                continue
+            priority = min(priority, 1)
+            shortfall = max(shortfall, profile.weights.get(cid, 1.0) * (target - score))
+            reasons.append(
+                _("Below the target for %(role)s: %(score)s, the target is %(target)s.")
+                % {
+                    "role": profile.name.get(language),
+                    "score": _whole(score),
+                    "target": _whole(target),
+                }
+            )
+        if entry["discrepancy"]:
+            priority = min(priority, 2)
+            reasons.append(
+                _("The methods disagree about it by %(points)s points.")
+                % {"points": _whole(entry["spread"])}
+            )
+        if score is None:
+            priority = min(priority, 2)
+            reasons.append(_("It has no score: there were not enough answers to measure it."))
+        if not reasons:
+            continue
+        competency = model.competencies[cid]
+        entries.append(
+            (
+                priority,
+                -shortfall,
+                {
+                    "competency": cid,
+                    "name": competency.name.get(language),
+                    "weak": priority < 2,
+                    "uncertain": bool(entry["discrepancy"]) or score is None,
+                    "reasons": reasons,
+                    "questions": [
+                        {
+                            "id": q.id,
+                            "text": q.text.get(language),
+                            "look_for": q.look_for.get(language),
+                        }
+                        for q in competency.interview_questions
+                    ],
+                },
+            )
+        )
+    entries.sort(key=lambda e: (e[0], e[1]))
+    return [e[2] for e in entries]
+
+
+def _development(
+    model: CompetencyModel,
+    campaign: Campaign,
+    scores: Mapping[str, float | None],
+    stored_fit: Mapping[str, Any],
+    language: str,
+) -> dict[str, Any] | None:
+    target = str(campaign.target_role)
+    roles = [r for r in ROLES if r in model.profiles]
+    if not roles:
+        return None
+    if target in model.profiles:
+        role = target
+        because = _("The campaign assesses for %(role)s.")
+    else:
+        role = max(roles, key=lambda r: _number(stored_fit.get(r)) or -1.0)
+        because = _(
+            "The campaign is open to either role; the plan is for %(role)s, the closer fit."
+        )
+    name = _profile_name(model, role, language)
+    decision = develop_or_hire(model, role, scores)
+    blocking = [_competency_name(model, c, language) for c in decision.blocking]
+    if decision.status == "fit_now":
+        status = _("Fits %(role)s now: no development is needed to start.") % {"role": name}
+    elif decision.status == "develop":
+        status = _(
+            "Can be developed for %(role)s in about %(months)s months "
+            "(an expert estimate from the model, not a promise)."
+        ) % {"role": name, "months": _months(decision.months or 0.0, language)}
+    elif decision.status == "not_a_fit":
+        status = _(
+            "Development within realistic limits would not reach %(role)s; it cannot close: "
+            "%(competencies)s."
+        ) % {"role": name, "competencies": ", ".join(blocking) or "—"}
+    else:
+        status = _("Too few competencies are scored to plan development for %(role)s.") % {
+            "role": name
+        }
+    return {
+        "profile": role,
+        "name": name,
+        "because": because % {"role": name},
+        "status": decision.status,
+        "status_text": status,
+        "fit": None if decision.fit is None else round(decision.fit, 1),
+        "projected_fit": None
+        if decision.projected_fit is None
+        else round(decision.projected_fit, 1),
+        "months": decision.months,
+        "blocking": list(decision.blocking),
+        "steps": [
+            {
+                "competency": step.competency,
+                "name": _competency_name(model, step.competency, language),
+                "score": round(step.score, 1),
+                "aim": round(step.aim, 1),
+                "months": math.ceil(step.months * 2) / 2,
+                "activities": [
+                    {
+                        "id": a.id,
+                        "title": a.title.get(language),
+                        "description": a.description.get(language),
+                        "weeks": a.weeks,
+                    }
+                    for a in step.activities
+                ],
+            }
+            for step in decision.plan
+        ],
+    }
+
+
+def _chart(
+    model: CompetencyModel, person: Person, competencies: Sequence[Mapping[str, Any]], language: str
+) -> dict[str, Any]:
+    axes = [c["name"] for c in competencies]
+    series = []
+    for pid in (r for r in ROLES if r in model.profiles):
+        profile = model.profiles[pid]
+        series.append(
+            Series(
+                _("%(role)s: target") % {"role": profile.name.get(language)},
+                [profile.targets.get(c["id"]) for c in competencies],
+            )
+        )
+    series.append(Series(person.full_name, [c["score"] for c in competencies], emphasis=True))
+    described = "; ".join(
+        f"{c['name']} {_whole(c['score'])}" if c["score"] is not None else f"{c['name']} —"
+        for c in competencies
+    )
+    title = _("%(name)s: competency scores against the targets of the roles") % {
+        "name": person.full_name
+    }
+    svg = radar_svg(
+        axes,
+        series,
+        title=title,
+        description=_("Scores (0–100): %(scores)s.") % {"scores": described},
+        missing_label=_("no score"),
+    )
+    return {
+        "axes": axes,
+        "series": [{"name": s.name, "values": list(s.values)} for s in series],
+        "svg": svg,
+    }
+
+
+def _caveats(
+    catalog: Catalog,
+    snapshot: ScoreSnapshot,
+    stored: Mapping[str, Any],
+    group: ReferenceGroup,
+    language: str,
+) -> list[str]:
+    out = [
+        _(
+            "The content of these assessments is expert judgement and has not yet been "
+            "validated on your organisation's data."
+        )
+    ]
+    if group.enough:
+        out.append(
+            _(
+                "Score bands come from your organisation's %(count)s completed assessments: "
+                "the spread of their scores and how well the methods agree."
+            )
+            % {"count": group.size}
+        )
+    else:
+        out.append(
+            _(
+                "Score bands need a reference group of at least %(minimum)s completed "
+                "assessments; your organisation has %(count)s so far, so none are shown yet."
+            )
+            % {"minimum": MIN_REFERENCE_GROUP, "count": group.size}
+        )
+    if snapshot.provisional:
+        out.append(_("This result is provisional."))
+        out.extend(pending_sentences(catalog, stored.get("pending") or [], language))
+    unanswered = stored.get("unanswered") or []
+    if unanswered:
+        out.append(
+            _("Items left unanswered (a timed section ran out): %(count)s.")
+            % {"count": len(unanswered)}
+        )
+    if snapshot.model_version != catalog.model.version:
+        out.append(
+            _(
+                "The model has changed since (now %(version)s); this result keeps the version "
+                "that produced it."
+            )
+            % {"version": catalog.model.version}
+        )
+    out.append(_("Development times are expert estimates from the model, not a promise."))
+    out.append(_("A recommendation supports a decision with its reasons; a person decides."))
+    return out
+
+
+def _resolve(
+    session: Session, subject: Person | Invitation
+) -> tuple[Person, Invitation, Campaign, ScoreSnapshot]:
+    if isinstance(subject, Person):
+        person = subject
+        done = completed_assessments(session, person)
+        if not done:
+            raise NotFound(_("This person has no completed assessment yet."))
+        invitation, campaign = done[0]
+    else:
+        invitation = subject
+        found = session.get(Person, invitation.person_id)
+        loaded = session.get(Campaign, invitation.campaign_id)
+        if found is None or loaded is None:
+            raise NotFound(_("This assessment no longer exists."))
+        person, campaign = found, loaded
+        if invitation.completed_at is None or invitation.revoked_at is not None:
+            raise NotFound(_("This assessment is not completed."))
+    snapshot = latest_snapshot(session, invitation.id or 0)
+    if snapshot is None:
+        raise NotFound(_("This assessment has no result yet."))
+    return person, invitation, campaign, snapshot
+
+
+def person_report(
+    session: Session, catalog: Catalog, subject: Person | Invitation, language: str
+) -> dict[str, Any]:
+    """Everything the report shows for one completed assessment, as JSON-ready data.
+
+    `subject` is a person (their latest completed assessment) or an invitation (that one).
+    Raises NotFound when there is no completed, scored assessment.
+    """
+    with i18n.language(language):
+        return _report(session, catalog, subject, language)
+
+
+def _report(
+    session: Session, catalog: Catalog, subject: Person | Invitation, language: str
+) -> dict[str, Any]:
+    person, invitation, campaign, snapshot = _resolve(session, subject)
+    model = catalog.model.definition
+    stored: dict[str, Any] = snapshot.scores or {}
+    group = reference_group(session, model)
+    competencies = _competencies(catalog, stored.get("competencies") or {}, group, language)
+    scores = {c["id"]: c["score"] for c in competencies}
+    team = session.get(Team, person.team_id) if person.team_id is not None else None
+    summary = stored.get("summary") or {}
+    flags = [
+        {
+            "code": code,
+            "severity": FLAGS[code].severity if code in FLAGS else "caution",
+            "text": FLAGS[code].text(language) if code in FLAGS else code,
+        }
+        for code in snapshot.flags or []
+    ]
+    return {
+        "person": {
+            "id": person.id,
+            "name": person.full_name,
+            "kind": str(person.kind),
+            "current_role": person.current_role,
+            "current_role_name": _profile_name(model, person.current_role, language)
+            if person.current_role
+            else None,
+            "team": team.name if team else None,
+        },
+        "campaign": {
+            "id": campaign.id,
+            "name": campaign.name,
+            "target_role": str(campaign.target_role),
+            "battery": campaign.battery_id,
+        },
+        "invitation_id": invitation.id,
+        "completed_date": invitation.completed_at.date().isoformat()
+        if invitation.completed_at
+        else None,
+        "assessments": [
+            {
+                "invitation_id": other.id,
+                "campaign": other_campaign.name,
+                "completed_date": other.completed_at.date().isoformat()
+                if other.completed_at
+                else None,
+                "current": other.id == invitation.id,
+            }
+            for other, other_campaign in completed_assessments(session, person)
+        ],
+        "recommendation": {
+            "code": snapshot.recommendation,
+            "label": recommendation_label(snapshot.recommendation),
+            "confidence": snapshot.confidence,
+            "confidence_label": confidence_label(snapshot.confidence),
+            "summary": summary.get(language) or summary.get("en") or "",
+            "cautions": caution_sentences(model, stored.get("cautions") or [], language),
+            "caution_codes": list(stored.get("cautions") or []),
+        },
+        "chart": _chart(model, person, competencies, language),
+        "competencies": competencies,
+        "reference_group": {
+            "size": group.size,
+            "minimum": MIN_REFERENCE_GROUP,
+            "enough": group.enough,
+        },
+        "fit": _fit(model, stored, scores, language),
+        "flags": flags,
+        "discrepancies": [c["id"] for c in competencies if c["discrepancy"]],
+        "interview": _interview_guide(model, campaign, competencies, stored, language),
+        "development": _development(model, campaign, scores, stored.get("fit") or {}, language),
+        "caveats": _caveats(catalog, snapshot, stored, group, language),
+        "provisional": snapshot.provisional,
+        "versions": {
+            "model": snapshot.model_version,
+            "current_model": catalog.model.version,
+            "model_changed": snapshot.model_version != catalog.model.version,
+            "instruments": dict(sorted((snapshot.instrument_versions or {}).items())),
+            "scored_at": snapshot.created_at.isoformat() if snapshot.created_at else None,
+            "snapshot_id": snapshot.id,
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- candidates
+
+
+MIN_SCORED_FOR_FEEDBACK = 3
+
+
+def candidate_feedback(
+    snapshot: ScoreSnapshot, catalog: Catalog, language: str
+) -> dict[str, Any] | None:
+    """A short, respectful summary for the candidate: 2-3 relative strengths (the highest
+    scores) and 1-3 development areas (the lowest), named by competency with a behaviour
+    from the model's high level, without numbers, fit or decision. None when fewer than
+    three competencies are scored.
+    """
+    model = catalog.model.definition
+    scores = competency_scores(snapshot)
+    order = {cid: number for number, cid in enumerate(model.competencies)}
+    scored = sorted(
+        (
+            (score, cid)
+            for cid, score in scores.items()
+            if score is not None and cid in model.competencies
+        ),
+        key=lambda pair: (-pair[0], order[pair[1]]),
+    )
+    count = len(scored)
+    if count < MIN_SCORED_FOR_FEEDBACK:
+        return None
+    strengths_count = 3 if count >= 6 else 2
+    areas_count = 2 if count >= 5 else 1
+    strengths = [cid for _score, cid in scored[:strengths_count]]
+    areas = [cid for _score, cid in reversed(scored[strengths_count:])][:areas_count]
+
+    def described(cid: str) -> dict[str, str]:
+        competency = model.competencies[cid]
+        high = competency.indicators.get("high") or []
+        example = next(
+            (t.get(language) for t in high if not any(ch.isdigit() for ch in t.get(language))),
+            "",
+        )
+        return {"competency": cid, "name": competency.name.get(language), "example": example}
+
+    with i18n.language(language):
+        return {
+            "strengths": [described(cid) for cid in strengths],
+            "development": [described(cid) for cid in areas],
+            "provisional": snapshot.provisional,
+            "caveat": _(
+                "This summary compares your results across the areas we looked at; it is not "
+                "a verdict and not a hiring decision. It rests on questionnaires that have not "
+                "yet been validated, and people at the organisation decide, taking other "
+                "information into account as well."
+            ),
+        }

@@ -1,0 +1,604 @@
+"""A person's report (page and JSON) and the feedback a candidate sees after finishing."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.db import scope_to_organisation
+from app.models import Invitation, Organisation, Person, Role, ScoreSnapshot, Team, User
+from app.scoring.definitions import Knowledge, SelfReport, Sjt
+from app.scoring.loader import Catalog
+from app.scoring.validity import FLAGS
+from app.services import campaigns as campaign_service
+from app.services import results, sessions
+from app.services.people import add_person
+from app.services.report import candidate_feedback
+from app.web.routes import candidate as candidate_routes
+from tests.conftest import csrf_from, sign_in
+from tests.factories import PASSWORD, create_organisation, create_user
+from tests.services.test_candidate_flow import BASE, SECRET
+from tests.web.test_reviews import unscoped
+
+HIGH, MIDDLE, LOW = 100, 50, 25
+
+# A hunter: contact with strangers, creating interest, terms, objections and persistence at
+# the top; client expertise middling; product knowledge lower. Scored on the battery
+# candidate-general, every competency is the weighted mean of its methods (self-report
+# weight 0.5, the SJT and the knowledge test 1):
+#   persistence etc.    self-report 100, SJT 100, knowledge 100 (where it measures them) -> 100
+#   client_expertise    self-report  50, SJT  50, knowledge  50                         ->  50
+#   product_knowledge   self-report  25, SJT  50, knowledge  33 (1 of 3 right)          ->  ~39
+# Active (minimums 35, targets 60 for both weaker ones; fit threshold 65): no knock-out, fit
+# = 100 * (1.5 * 0.6 + 1.5 * 0.16 + 12.5) / 15.5 ≈ 88 → fits.
+# Passive: product knowledge ~39 is under its minimum of 50 → knocked out.
+# So the recommendation is "active".
+HUNTER = {
+    "client_expertise": MIDDLE,
+    "product_knowledge": LOW,
+    "communication": HIGH,
+    "persuasion": HIGH,
+    "negotiation": HIGH,
+    "objection_handling": HIGH,
+    "persistence": HIGH,
+}
+
+
+def _likert(item: Any, instrument: SelfReport, levels: dict[str, int]) -> int:
+    scale = instrument.response_scale
+    if item.expected:  # attention items: the instructed answer
+        return int(item.expected[0])
+    kind = instrument.scales[item.scale].kind.value if item.scale in instrument.scales else ""
+    if kind == "impression_management":
+        return scale.min + 1  # honest: nobody is perfect
+    level = levels.get(item.scale, HIGH)
+    keyed = scale.min + round((scale.max - scale.min) * level / 100)
+    return scale.min + scale.max - keyed if item.key.value == "reverse" else keyed
+
+
+def _sjt(item: Any, level: int) -> dict[str, str]:
+    ranked = sorted(item.options, key=lambda o: o.effectiveness)
+    if level >= HIGH:
+        return {"best": ranked[-1].id, "worst": ranked[0].id}
+    return {"best": ranked[-2].id, "worst": ranked[1].id}  # picks unrelated to the key: 50
+
+
+def _knowledge(item: Any, level: int, seen: dict[str, int]) -> Any:
+    count = seen[item.scale] = seen.get(item.scale, 0) + 1
+    right = level >= HIGH or (level == MIDDLE and count % 2 == 1) or (level == LOW and count == 1)
+    wrong = [o.id for o in item.options if o.id not in item.correct]
+    picks = list(item.correct) if right else wrong[:1]
+    return picks if len(item.correct) > 1 else picks[0]
+
+
+def answers_as(catalog: Catalog, battery: str, levels: dict[str, int]) -> dict[str, Any]:
+    """Answers that put each competency at about `levels[cid]` (HIGH, MIDDLE or LOW)."""
+    answers: dict[str, Any] = {}
+    for instrument_id in catalog.batteries[battery].instruments:
+        instrument = catalog.instruments[instrument_id].definition
+        seen: dict[str, int] = {}
+        if isinstance(instrument, SelfReport):
+            for item in instrument.items:
+                answers[item.id] = _likert(item, instrument, levels)
+        elif isinstance(instrument, Sjt):
+            for sjt_item in instrument.items:
+                answers[sjt_item.id] = _sjt(sjt_item, levels.get(sjt_item.scale, HIGH))
+        elif isinstance(instrument, Knowledge):
+            for k_item in instrument.items:
+                answers[k_item.id] = _knowledge(k_item, levels.get(k_item.scale, HIGH), seen)
+    return answers
+
+
+@dataclass
+class Assessed:
+    invitation: Invitation
+    person: Person
+    snapshot: ScoreSnapshot
+    token: str
+
+
+def assess(
+    db: Session,
+    catalog: Catalog,
+    organisation: Organisation,
+    *,
+    levels: dict[str, int] = HUNTER,
+    target_role: str = "either",
+    feedback: bool = False,
+    name: str | None = None,
+    manager: User | None = None,
+    team: Team | None = None,
+    complete: bool = True,
+) -> Assessed:
+    """A person who took the battery candidate-general with answers at `levels`."""
+    scope_to_organisation(unscoped(db), organisation.id or 0)
+    campaign = campaign_service.create_campaign(
+        db,
+        catalog=catalog,
+        name=f"Round {uuid.uuid4().hex[:4]}",
+        battery="candidate-general",
+        target_role=target_role,
+        candidate_feedback=feedback,
+    )
+    person = add_person(
+        db,
+        full_name=name or f"Person {uuid.uuid4().hex[:6]}",
+        email=f"{uuid.uuid4().hex[:10]}@example.com",
+        language="en",
+    )
+    person.manager_id = manager.id if manager else None
+    person.team_id = team.id if team else None
+    db.add(person)
+    invited = campaign_service.invite(
+        db, campaign=campaign, person=person, secret_key=SECRET, base_url=BASE
+    )
+    invitation = invited.invitation
+    sessions.record_consent(db, invitation, accepted=True, language="en")
+    sessions.save_answers(db, invitation, catalog, answers_as(catalog, "candidate-general", levels))
+    snapshot = results.complete(db, catalog, invitation) if complete else None
+    db.commit()
+    unscoped(db)
+    return Assessed(invitation, person, snapshot, invited.url.rsplit("/", 1)[1])  # type: ignore[arg-type]
+
+
+def soup_of(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def words(node: Any) -> str:
+    return " ".join(node.get_text(" ", strip=True).split())
+
+
+@pytest.fixture
+def organisation(db: Session) -> Organisation:
+    return create_organisation(db)
+
+
+@pytest.fixture
+def head(db: Session, organisation: Organisation) -> User:
+    return create_user(unscoped(db), organisation=organisation, role=Role.head_of_sales)
+
+
+@pytest.fixture
+def hunter(db: Session, catalog: Catalog, organisation: Organisation, head: User) -> Assessed:
+    return assess(db, catalog, organisation, name="Ivan <Hunter>")
+
+
+# ----------------------------------------------------------------------------- the answers
+
+
+def test_the_hunter_answers_give_the_hand_worked_scores(hunter: Assessed) -> None:
+    scores = hunter.snapshot.scores
+    competencies = {cid: entry["score"] for cid, entry in scores["competencies"].items()}
+    for cid in ("communication", "persuasion", "negotiation", "objection_handling", "persistence"):
+        assert competencies[cid] == pytest.approx(100.0)
+    assert competencies["client_expertise"] == pytest.approx(50.0)
+    assert 35 < competencies["product_knowledge"] < 50
+    assert hunter.snapshot.recommendation == "active"
+    assert scores["knockouts"] == {"active": [], "passive": ["product_knowledge"]}
+    assert hunter.snapshot.flags == []
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+def test_the_report_puts_the_decision_first_with_its_reasons(
+    client: TestClient, catalog: Catalog, head: User, hunter: Assessed
+) -> None:
+    sign_in(client, head.email, PASSWORD)
+    response = client.get(f"/people/{hunter.person.id}/report")
+    assert response.status_code == 200
+    page = soup_of(response)
+    assert words(page.select_one("h1")) == "Ivan <Hunter>"
+    assert "<Hunter>" not in response.text.replace("&lt;Hunter&gt;", "")  # escaped everywhere
+    sections = [s["id"] for s in page.select("article.report section")]
+    assert sections == [
+        "recommendation",
+        "chart",
+        "competencies",
+        "fit",
+        "flags",
+        "interview",
+        "development",
+        "caveats",
+    ]
+    decision = page.select_one("#recommendation")
+    assert words(decision.select_one(".recommendation strong")) == "Active sales"
+    confidence = hunter.snapshot.confidence
+    assert f"confidence: {confidence}" in words(decision)
+    summary = hunter.snapshot.scores["summary"]["en"]
+    assert words(decision.select_one(".summary")) == summary
+    assert summary.startswith("Active sales: fits (index ")
+    assert "Passive sales: not recommended — “Product and market knowledge”" in summary
+
+    passive = page.select_one("#fit-passive")
+    assert "Product and market knowledge" in words(passive)
+    assert words(page.select_one("#fit-active")).startswith("Active sales fits")
+    threshold = catalog.model.definition.profiles["passive"].fit_threshold
+    assert words(passive.select("td.num")[1]) == f"{threshold:g}"
+
+    rows = page.select("#competencies tbody tr")
+    assert [r["id"] for r in rows] == [
+        f"competency-{c}" for c in catalog.model.definition.competencies
+    ]
+    assert words(page.select_one("#competency-persistence td.score")).startswith("100")
+    for row in rows:  # no reference group yet
+        assert words(row.select_one("td.band")) == "—, not enough data yet"
+    assert "self-report 100" in words(page.select_one("#competency-persistence"))
+    assert words(page.select_one("#flags")).startswith("Response-validity flags No flags")
+    caveats = words(page.select_one("#caveats"))
+    assert "not yet been validated" in caveats
+    assert "reference group of at least 30 completed assessments" in caveats
+    assert "has 1 so far" in caveats
+    assert hunter.snapshot.model_version in words(page.select_one(".versions"))
+
+
+def test_the_chart_has_seven_axes_both_profiles_and_the_person(
+    client: TestClient, catalog: Catalog, head: User, hunter: Assessed
+) -> None:
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{hunter.person.id}/report"))
+    svg = page.select_one("#chart svg")
+    assert svg["role"] == "img" and svg["aria-label"].startswith("Ivan <Hunter>")
+    model = catalog.model.definition
+    assert len(svg.select("line.axis")) == 7
+    labels = [label.find("title").get_text() for label in svg.select("text.axis-label")]
+    assert labels == [c.name.en for c in model.competencies.values()]
+    outlines = svg.select("g.series")
+    names = [g.find("polygon").find("title").get_text() for g in outlines]
+    assert names == ["Active sales: target", "Passive sales: target", "Ivan <Hunter>"]
+    for g in outlines:
+        assert len(g.find("polygon")["points"].split()) == 7
+    dashes = [g.find("polygon").get("stroke-dasharray") for g in outlines]
+    assert dashes[0] and dashes[1] and dashes[0] != dashes[1] and dashes[2] is None
+
+
+def test_the_interview_guide_asks_about_the_weak_competencies(
+    client: TestClient, catalog: Catalog, head: User, hunter: Assessed
+) -> None:
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{hunter.person.id}/report"))
+    blocks = page.select("#interview .interview-block")
+    assert [b["id"] for b in blocks] == [
+        "interview-product_knowledge",  # a knock-out comes first
+        "interview-client_expertise",
+    ]
+    model = catalog.model.definition
+    knowledge = blocks[0]
+    assert "Below the minimum for Passive sales:" in words(knowledge)
+    questions = knowledge.select("li[data-question]")
+    expected = model.competencies["product_knowledge"].interview_questions
+    assert [q["data-question"] for q in questions] == [q.id for q in expected]
+    assert expected[0].text.en in words(questions[0])
+    assert f"Listen for: {expected[0].look_for.en}" in words(questions[0])
+    assert not page.select("#interview-persistence")  # strong and certain: no questions
+
+
+def test_a_development_plan_with_months_for_the_campaigns_role(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    inbound = assess(db, catalog, organisation, target_role="passive", name="Olga")
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{inbound.person.id}/report"))
+    plan = page.select_one("#development")
+    status = plan.select_one(".development-status")
+    assert status["data-status"] == "develop"
+    assert re.search(r"Can be developed for Passive sales in about \d+(\.5)? months", words(status))
+    assert "The campaign assesses for Passive sales." in words(plan)
+    steps = plan.select(".steps > li")
+    assert steps and steps[0]["id"] == "step-product_knowledge"  # the knock-out first
+    activity = catalog.model.definition.competencies["product_knowledge"].development[0]
+    assert activity.title.en in words(steps[0])
+
+    closer = assess(db, catalog, organisation)  # target role "either"
+    either = soup_of(client.get(f"/people/{closer.person.id}/report"))
+    status = either.select_one("#development .development-status")
+    assert status["data-status"] == "fit_now"
+    assert "the plan is for Active sales, the closer fit" in words(
+        either.select_one("#development")
+    )
+
+
+def test_the_json_has_the_same_data(
+    client: TestClient, catalog: Catalog, head: User, hunter: Assessed
+) -> None:
+    sign_in(client, head.email, PASSWORD)
+    response = client.get(f"/people/{hunter.person.id}/report.json")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    data = response.json()
+    assert data["person"]["name"] == "Ivan <Hunter>"
+    assert data["recommendation"]["code"] == "active"
+    assert data["recommendation"]["label"] == "Active sales"
+    assert data["recommendation"]["summary"] == hunter.snapshot.scores["summary"]["en"]
+    assert [c["id"] for c in data["competencies"]] == list(catalog.model.definition.competencies)
+    assert all(c["band"] is None and c["band_note"] for c in data["competencies"])
+    assert {f["profile"]: f["knockouts"] for f in data["fit"]}["passive"][0]["competency"] == (
+        "product_knowledge"
+    )
+    assert [b["competency"] for b in data["interview"]] == [
+        "product_knowledge",
+        "client_expertise",
+    ]
+    assert data["development"]["profile"] == "active"
+    assert data["chart"]["axes"] == [c["name"] for c in data["competencies"]]
+    assert len(data["chart"]["series"]) == 3 and data["chart"]["svg"].startswith("<svg")
+    assert data["reference_group"] == {"size": 1, "minimum": 30, "enough": False}
+    page = soup_of(client.get(f"/people/{hunter.person.id}/report"))
+    assert words(page.select_one("#caveats ul")) == " ".join(data["caveats"])
+
+    russian = client.get(f"/people/{hunter.person.id}/report.json?lang=ru").json()
+    assert russian["recommendation"]["summary"] == hunter.snapshot.scores["summary"]["ru"]
+    assert russian["competencies"][0]["name"] == "Экспертиза в клиенте"
+
+
+def test_flags_appear_with_their_sentences(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    everything_top = dict.fromkeys(HUNTER, HIGH)
+    flagged = assess(db, catalog, organisation, levels=everything_top)
+    scope_to_organisation(db, organisation.id or 0)
+    snapshot = flagged.snapshot
+    snapshot.flags = ["impression_management", "method_discrepancy"]
+    db.add(snapshot)
+    db.commit()
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{flagged.person.id}/report"))
+    assert [li["data-flag"] for li in page.select("#flags li")] == snapshot.flags
+    assert [words(li) for li in page.select("#flags li")] == [
+        FLAGS[code].text("en") for code in snapshot.flags
+    ]
+    assert "Response-validity flags: 2" in words(page.select_one("#recommendation"))
+
+
+def test_bands_appear_once_the_reference_group_has_thirty(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    first = assess(db, catalog, organisation, name="First")
+    levels = [HIGH, MIDDLE, LOW]
+    for n in range(29):
+        spread = {cid: levels[(n + k) % 3] for k, cid in enumerate(HUNTER)}
+        assess(db, catalog, organisation, levels=spread)
+    sign_in(client, head.email, PASSWORD)
+    data = client.get(f"/people/{first.person.id}/report.json").json()
+    assert data["reference_group"]["size"] == 30 and data["reference_group"]["enough"]
+    banded = [c for c in data["competencies"] if c["band"]]
+    assert banded, "with 30 results and agreeing methods, some competencies get a band"
+    for c in banded:
+        assert c["band"]["low"] <= c["score"] <= c["band"]["high"]
+        assert c["band_note"] is None
+    assert any("30 completed assessments" in sentence for sentence in data["caveats"])
+
+
+# ----------------------------------------------------------------------------- who sees it
+
+
+def test_roles_and_managers(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, hunter: Assessed
+) -> None:
+    manager = create_user(unscoped(db), organisation=organisation, role=Role.manager)
+    team = Team(organisation_id=organisation.id, name="Field team", manager_id=manager.id)
+    db.add(team)
+    db.commit()
+    mine = assess(db, catalog, organisation, team=team, name="Team Member")
+    for role in (Role.admin, Role.hr):
+        user = create_user(unscoped(db), organisation=organisation, role=role)
+        sign_in(client, user.email, PASSWORD)
+        assert client.get(f"/people/{hunter.person.id}/report").status_code == 200
+        assert client.get(f"/people/{hunter.person.id}/report.json").status_code == 200
+        client.cookies.clear()
+    sign_in(client, manager.email, PASSWORD)
+    assert client.get(f"/people/{mine.person.id}/report").status_code == 200
+    assert client.get(f"/people/{mine.person.id}/report.json").status_code == 200
+    assert client.get(f"/people/{hunter.person.id}/report").status_code == 404
+    assert client.get(f"/people/{hunter.person.id}/report.json").status_code == 404
+    client.cookies.clear()
+    page = client.get(f"/people/{hunter.person.id}/report", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert client.get(f"/people/{hunter.person.id}/report.json").status_code == 401
+
+
+def test_no_completed_assessment_or_a_wrong_invitation_is_not_found(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    started = assess(db, catalog, organisation, complete=False)
+    other = assess(db, catalog, organisation)
+    sign_in(client, head.email, PASSWORD)
+    assert client.get(f"/people/{started.person.id}/report").status_code == 404
+    assert client.get(f"/people/{started.person.id}/report.json").status_code == 404
+    assert client.get("/people/999999/report").status_code == 404
+    wrong = f"/people/{other.person.id}/report?invitation={started.invitation.id}"
+    assert client.get(wrong).status_code == 404
+    assert client.get(f"/people/{other.person.id}/report?invitation=abc").status_code == 404
+    right = f"/people/{other.person.id}/report?invitation={other.invitation.id}"
+    assert client.get(right).status_code == 200
+
+
+def test_another_organisations_person_is_not_found(
+    client: TestClient, db: Session, catalog: Catalog, head: User, hunter: Assessed
+) -> None:
+    theirs = assess(db, catalog, create_organisation(unscoped(db)))
+    sign_in(client, head.email, PASSWORD)
+    assert client.get(f"/people/{hunter.person.id}/report").status_code == 200
+    assert client.get(f"/people/{theirs.person.id}/report").status_code == 404
+    assert client.get(f"/people/{theirs.person.id}/report.json").status_code == 404
+    sneaky = f"/people/{hunter.person.id}/report?invitation={theirs.invitation.id}"
+    assert client.get(sneaky).status_code == 404
+
+
+def test_the_result_page_links_to_the_full_report(
+    client: TestClient, head: User, hunter: Assessed
+) -> None:
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/results/{hunter.invitation.id}"))
+    link = page.select_one(".full-report a")
+    assert words(link) == "Full report"
+    assert link["href"] == f"/people/{hunter.person.id}/report?invitation={hunter.invitation.id}"
+    assert client.get(link["href"]).status_code == 200
+
+
+# ----------------------------------------------------------------------------- candidates
+
+
+def test_feedback_names_the_highest_and_lowest_competencies_without_numbers(
+    db: Session, catalog: Catalog, organisation: Organisation
+) -> None:
+    snapshot = ScoreSnapshot(
+        person_id=1,
+        model_version="x",
+        scores={
+            "competencies": {
+                "client_expertise": {"score": 61.0},
+                "product_knowledge": {"score": 20.0},
+                "communication": {"score": 88.0},
+                "persuasion": {"score": 74.0},
+                "negotiation": {"score": 45.0},
+                "objection_handling": {"score": 90.0},
+                "persistence": {"score": None},
+            },
+            "fit": {"active": 70.0},
+            "recommendation": "active",
+        },
+    )
+    feedback = candidate_feedback(snapshot, catalog, "en")
+    assert feedback is not None
+    assert [s["competency"] for s in feedback["strengths"]] == [
+        "objection_handling",
+        "communication",
+        "persuasion",
+    ]
+    assert [d["competency"] for d in feedback["development"]] == [
+        "product_knowledge",
+        "negotiation",
+    ]
+    text = " ".join(
+        [feedback["caveat"]]
+        + [f"{a['name']} {a['example']}" for a in feedback["strengths"] + feedback["development"]]
+    )
+    assert not re.search(r"\d", text)
+    assert "not a hiring decision" in feedback["caveat"]
+    russian = candidate_feedback(snapshot, catalog, "ru")
+    assert russian is not None
+    assert russian["strengths"][0]["name"] == "Работа с возражениями"
+    few = ScoreSnapshot(
+        person_id=1,
+        model_version="x",
+        scores={"competencies": {"persuasion": {"score": 50.0}, "persistence": {"score": 60.0}}},
+    )
+    assert candidate_feedback(few, catalog, "en") is None
+
+
+@pytest.fixture
+def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(candidate_routes, "INVALID_LINK_MIN_SECONDS", 0.0)
+
+
+@pytest.mark.parametrize("feedback", [True, False])
+def test_the_thank_you_page_shows_strengths_without_numbers_or_a_decision(
+    client: TestClient,
+    db: Session,
+    catalog: Catalog,
+    organisation: Organisation,
+    fast_links: None,
+    feedback: bool,
+) -> None:
+    person = assess(db, catalog, organisation, feedback=feedback, complete=False)
+    finish = client.get(f"/a/{person.token}/finish")
+    done = client.post(
+        f"/a/{person.token}/complete",
+        data={"csrf_token": csrf_from(finish.text)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = soup_of(client.get(done.headers["location"]))
+    if not feedback:
+        assert page.select_one("#feedback") is None
+        return
+    section = page.select_one("#feedback")
+    text = words(section)
+    assert not re.search(r"\d", text), text
+    strengths = [li["data-competency"] for li in section.select("#strengths li")]
+    assert len(strengths) == 3
+    assert set(strengths) <= {
+        "communication",
+        "persuasion",
+        "negotiation",
+        "objection_handling",
+        "persistence",
+    }
+    areas = [li["data-competency"] for li in section.select("#development li")]
+    assert areas == ["product_knowledge", "client_expertise"]
+    assert "Product and market knowledge" in text
+    for forbidden in ("fit", "index", "threshold", "recommend", "Active sales", "Passive sales"):
+        assert forbidden not in text
+    assert "not a hiring decision" in text
+
+    russian = soup_of(client.get(done.headers["location"] + "?lang=ru"))
+    russian_text = words(russian.select_one("#feedback"))
+    assert "Знание продукта и рынка" in russian_text and not re.search(r"\d", russian_text)
+
+
+# ----------------------------------------------------------------------------- print
+
+
+def test_a_typical_report_prints_on_at_most_two_a4_pages(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    """Chromium's Print → Save as PDF of the page and its stylesheets, fetched by the client.
+
+    The browser runs in its own thread: a session-wide Playwright (the e2e tests') may
+    already own this thread's event loop."""
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _require_chromium
+
+    _require_chromium()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    person = assess(db, catalog, organisation, target_role="passive", name="Olga Printed")
+    sign_in(client, head.email, PASSWORD)
+    path = f"/people/{person.person.id}/report"
+    page_response = client.get(path)
+    served = {path: (page_response.headers["content-type"], page_response.content)}
+    for link in soup_of(page_response).select("link[rel=stylesheet]"):
+        css = client.get(link["href"])
+        assert css.status_code == 200
+        served[link["href"]] = ("text/css", css.content)
+    outcome: dict[str, Any] = {}
+
+    def answer(route: Any) -> None:
+        found = served.get(route.request.url.removeprefix("http://testserver"))
+        if found is None:
+            route.fulfill(status=404, body=b"")
+        else:
+            route.fulfill(status=200, headers={"content-type": found[0]}, body=found[1])
+
+    def print_it() -> None:
+        try:
+            with sync_api.sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page()
+                    page.route("**/*", answer)
+                    page.goto(f"http://testserver{path}")
+                    outcome["axes"] = page.locator("#chart svg line.axis").count()
+                    page.emulate_media(media="print")
+                    outcome["nav_hidden"] = page.locator("header.topbar").is_hidden()
+                    outcome["chart_visible"] = page.locator("#chart svg").is_visible()
+                    outcome["pdf"] = page.pdf(format="A4")
+                finally:
+                    browser.close()
+        except Exception as exc:  # reported by the test below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=print_it)
+    worker.start()
+    worker.join(timeout=120)
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["axes"] == 7 and outcome["nav_hidden"] and outcome["chart_visible"]
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", outcome["pdf"]))
+    assert 1 <= pages <= 2, f"the report printed on {pages} pages"
