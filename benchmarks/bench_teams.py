@@ -51,9 +51,10 @@ from app.config import Settings  # noqa: E402
 from app.db import make_engine, scope_to_organisation  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.models import Organisation, Person, PersonKind  # noqa: E402
+from app.models import Organisation, Person, PersonKind, User  # noqa: E402
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE  # noqa: E402
 from app.scoring.loader import Catalog, load_catalog  # noqa: E402
+from app.security import hash_password  # noqa: E402
 from app.services import teams  # noqa: E402
 from app.services.accounts import create_api_token  # noqa: E402
 
@@ -90,6 +91,16 @@ def ensure_organisation(engine: Engine, catalog: Catalog, args: argparse.Namespa
     with Session(engine) as session:
         found = session.exec(select(Organisation).where(Organisation.slug == args.slug)).first()
         if found is not None and not args.regenerate:
+            # this run's generated password for the staff the HTTP timings sign in as
+            staff = session.exec(
+                select(User)
+                .where(User.organisation_id == found.id)
+                .execution_options(all_organisations=True)
+            ).all()
+            for user in staff:
+                user.password_hash = hash_password(generate_org.PASSWORD)
+                session.add(user)
+            session.commit()
             return found.id or 0
     print(f"generating the organisation {args.slug!r} ({args.people} people)...", flush=True)
     generate_org.main(

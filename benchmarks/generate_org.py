@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import secrets
 import sys
 import time
 from datetime import timedelta
@@ -43,7 +44,8 @@ from app.scoring.loader import Catalog, load_catalog
 from app.services.accounts import create_api_token, create_user, get_or_create_organisation
 
 DEFAULT_DATABASE = f"sqlite:///{DATA_DIR / 'bench-org.db'}"
-PASSWORD = "benchmark-password-2026"  # noqa: S105 - a throw-away benchmark database
+PASSWORD = secrets.token_urlsafe(16)
+"""Generated per run and printed once, like the demo's: no password is written in the code."""
 HUNTER = ("communication", "persuasion", "negotiation", "persistence")
 GROWER = ("client_expertise", "product_knowledge")
 METHODS = (("self_report", "self_report", 1.0), ("sjt", "sjt", 1.5))
