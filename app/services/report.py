@@ -24,6 +24,12 @@ from sqlmodel import Session, col, func, select
 
 from app import i18n
 from app.i18n import gettext as _
+from app.labels import (
+    confidence_label,
+    instrument_type_label,
+    instrument_type_short,
+    recommendation_label,
+)
 from app.models import Campaign, Invitation, Person, ScoreSnapshot, Team
 from app.scoring.definitions import CompetencyModel
 from app.scoring.development import develop_or_hire
@@ -38,23 +44,9 @@ from app.scoring.reliability import (
 )
 from app.scoring.validity import FLAGS
 from app.services.errors import NotFound
+from app.services.results import latest_result
 
 # ----------------------------------------------------------------------------- words
-
-
-def recommendation_label(code: str | None) -> str:
-    labels = {
-        "active": _("Active sales"),
-        "passive": _("Passive sales"),
-        "both": _("Both active and passive sales"),
-        "neither": _("Neither active nor passive sales"),
-    }
-    return labels.get(str(code), _("No recommendation"))
-
-
-def confidence_label(code: str | None) -> str:
-    labels = {"high": _("high"), "medium": _("medium"), "low": _("low")}
-    return labels.get(str(code), "—")
 
 
 def _whole(value: float) -> str:
@@ -118,29 +110,6 @@ def pending_sentences(
     return out
 
 
-def _instrument_type_label(kind: str) -> str:
-    labels = {
-        "self_report": _("self-report questionnaire"),
-        "sjt": _("situational judgement test"),
-        "knowledge": _("knowledge test"),
-        "manager_rating": _("manager rating"),
-        "work_sample": _("work sample"),
-    }
-    return labels.get(kind, kind)
-
-
-def _instrument_type_short(kind: str) -> str:
-    """A method's name short enough for a table cell."""
-    labels = {
-        "self_report": _("self-report"),
-        "sjt": _("situations"),
-        "knowledge": _("knowledge"),
-        "manager_rating": _("manager"),
-        "work_sample": _("work sample"),
-    }
-    return labels.get(kind, kind)
-
-
 # ----------------------------------------------------------------------------- data
 
 
@@ -148,14 +117,6 @@ def _completed(statement: Any) -> Any:
     return statement.where(
         col(Invitation.completed_at).is_not(None), col(Invitation.revoked_at).is_(None)
     )
-
-
-def latest_snapshot(session: Session, invitation_id: int) -> ScoreSnapshot | None:
-    return session.exec(
-        select(ScoreSnapshot)
-        .where(ScoreSnapshot.invitation_id == invitation_id)
-        .order_by(col(ScoreSnapshot.id).desc())
-    ).first()
 
 
 def completed_assessments(session: Session, person: Person) -> list[tuple[Invitation, Campaign]]:
@@ -277,8 +238,8 @@ def _competencies(
                     if loaded
                     else method.get("instrument"),
                     "type": kind,
-                    "type_label": _instrument_type_label(kind),
-                    "type_short": _instrument_type_short(kind),
+                    "type_label": instrument_type_label(kind),
+                    "type_short": instrument_type_short(kind),
                     "weight": method.get("weight"),
                     "score": _number(method.get("score")),
                 }
@@ -611,7 +572,7 @@ def _resolve(
         person, campaign = found, loaded
         if invitation.completed_at is None or invitation.revoked_at is not None:
             raise NotFound(_("This assessment is not completed."))
-    snapshot = latest_snapshot(session, invitation.id or 0)
+    snapshot = latest_result(session, invitation.id or 0)
     if snapshot is None:
         raise NotFound(_("This assessment has no result yet."))
     return person, invitation, campaign, snapshot

@@ -93,6 +93,14 @@ def require_roles(*roles: Role) -> Callable[[User], User]:
 
 
 AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+
+
+def manager_scope(user: User) -> int | None:
+    """The manager id to limit a user's lists by: a manager sees their own people only;
+    None for roles that see the whole organisation."""
+    return user.id if user.role == Role.manager else None
+
+
 StaffUser = CurrentUser
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `salesfit create-api-token`")

@@ -11,9 +11,8 @@ from jinja2 import pass_context
 from starlette.background import BackgroundTask
 from starlette.templating import _TemplateResponse
 
-from app import i18n
+from app import i18n, labels
 from app.paths import TEMPLATES_DIR
-from app.web import labels
 from app.web.csrf import csrf_input, csrf_token
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -43,6 +42,14 @@ templates.env.globals.update(
     status_label=labels.status_label,
     unit_label=labels.unit_label,
     instrument_type_label=labels.instrument_type_label,
+    instrument_type_short=labels.instrument_type_short,
+    invitation_status_label=labels.invitation_status_label,
+    target_role_label=labels.target_role_label,
+    person_kind_label=labels.person_kind_label,
+    mail_status_label=labels.mail_status_label,
+    recommendation_label=labels.recommendation_label,
+    confidence_label=labels.confidence_label,
+    flag_title=labels.flag_title,
     csrf_token=csrf_token,
     languages=i18n.LANGUAGES,
     language_names=i18n.LANGUAGE_NAMES,

@@ -21,6 +21,12 @@ from app import i18n
 from app.config import Settings
 from app.db import utcnow
 from app.i18n import gettext as _
+from app.labels import (
+    invitation_status_label,
+    mail_status_label,
+    person_kind_label,
+    target_role_label,
+)
 from app.models import Campaign, Invitation, InvitationStatus, Role, User
 from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
@@ -60,44 +66,7 @@ REMINDABLE = frozenset(
 )
 
 
-# ----------------------------------------------------------------------------- labels
-
-
-def invitation_status_label(value: str) -> str:
-    labels = {
-        "invited": _("Invited"),
-        "opened": _("Opened"),
-        "in_progress": _("In progress"),
-        "completed": _("Completed"),
-        "expired": _("Expired"),
-        "revoked": _("Revoked"),
-        "declined": _("Declined"),
-    }
-    return labels.get(str(value), str(value))
-
-
-def target_role_label(value: str) -> str:
-    labels = {
-        "active": _("Active sales"),
-        "passive": _("Passive sales"),
-        "either": _("Either (not decided yet)"),
-    }
-    return labels.get(str(value), str(value))
-
-
-def person_kind_label(value: str) -> str:
-    labels = {"candidate": _("Candidate"), "employee": _("Employee")}
-    return labels.get(str(value), str(value))
-
-
-def mail_status_label(value: str) -> str:
-    labels = {
-        "pending": _("Waiting"),
-        "sending": _("Sending"),
-        "sent": _("Sent"),
-        "failed": _("Failed"),
-    }
-    return labels.get(str(value), str(value))
+# ----------------------------------------------------------------------------- helpers
 
 
 def _notice(done: str | None) -> str | None:

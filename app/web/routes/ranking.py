@@ -17,15 +17,14 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.labels import confidence_label, flag_text, flag_title, is_serious, recommendation_label
 from app.models import Campaign, Role, User
 from app.scoring.loader import Catalog
-from app.scoring.validity import FLAGS
 from app.services import ranking as ranking_service
 from app.services.errors import NotFound, ServiceError
 from app.services.ranking import Ranking
 from app.web.csrf import verify_csrf
-from app.web.deps import CatalogDep, SessionDep, require_roles
-from app.web.routes.reviews import confidence_label, flag_text, recommendation_label
+from app.web.deps import CatalogDep, SessionDep, manager_scope, require_roles
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -41,23 +40,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ----------------------------------------------------------------------------- words
 
 
-def flag_title(code: str) -> str:
-    """A flag in two or three words, for a table cell (the full sentence is its title)."""
-    titles = {
-        "too_fast": _("Too fast"),
-        "straight_lining": _("Same answer in a row"),
-        "failed_attention": _("Attention check failed"),
-        "inconsistent": _("Inconsistent answers"),
-        "impression_management": _("Too favourable self-report"),
-        "method_discrepancy": _("Methods disagree"),
-    }
-    return titles.get(code, code)
-
-
-def is_serious(code: str) -> bool:
-    return code in FLAGS and FLAGS[code].severity == "serious"
-
-
 def order_label(key: str, order: str) -> str:
     if key == "name":
         return _("from Z to A") if order == "desc" else _("from A to Z")
@@ -67,13 +49,11 @@ def order_label(key: str, order: str) -> str:
 # ----------------------------------------------------------------------------- access
 
 
-def _manager_id(user: User) -> int | None:
-    return user.id if user.role == Role.manager else None
-
-
 def _campaign(session: Session, user: User, campaign_id: int) -> Campaign:
     try:
-        return ranking_service.visible_campaign(session, campaign_id, manager_id=_manager_id(user))
+        return ranking_service.visible_campaign(
+            session, campaign_id, manager_id=manager_scope(user)
+        )
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from exc
 
@@ -86,7 +66,7 @@ def _ranking(
         request.query_params.multi_items(), model, campaign
     )
     ranked = ranking_service.rank_campaign(
-        session, model, campaign, query, manager_id=_manager_id(user)
+        session, model, campaign, query, manager_id=manager_scope(user)
     )
     return ranked, problems
 
@@ -186,7 +166,7 @@ def compare(
     rows: list[Any] = []
     try:
         ids = ranking_service.read_people(request.query_params.getlist("people"))
-        rows = ranking_service.compare(session, campaign, ids, manager_id=_manager_id(user))
+        rows = ranking_service.compare(session, campaign, ids, manager_id=manager_scope(user))
     except ServiceError as exc:
         error = exc
     model = catalog.model.definition

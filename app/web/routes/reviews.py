@@ -15,15 +15,15 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.labels import confidence_label, flag_text, recommendation_label
 from app.models import AssessmentSession, Campaign, Invitation, Person, Role, User
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
-from app.scoring.validity import FLAGS
 from app.services import reviews
 from app.services.errors import ServiceError
 from app.services.results import latest_result
 from app.web.csrf import verify_csrf
-from app.web.deps import CatalogDep, SessionDep, require_roles
+from app.web.deps import CatalogDep, SessionDep, manager_scope, require_roles
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -45,35 +45,7 @@ async def form_fields(request: Request) -> dict[str, str]:
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
-# ----------------------------------------------------------------------------- words
-
-
-def recommendation_label(code: str | None) -> str:
-    labels = {
-        "active": _("Active sales"),
-        "passive": _("Passive sales"),
-        "both": _("Both active and passive sales"),
-        "neither": _("Neither active nor passive sales"),
-    }
-    return labels.get(str(code), _("No recommendation"))
-
-
-def confidence_label(code: str | None) -> str:
-    labels = {"high": _("high"), "medium": _("medium"), "low": _("low")}
-    return labels.get(str(code), "—")
-
-
-def flag_text(code: str, language: str) -> str:
-    flag = FLAGS.get(code)
-    return flag.text(language) if flag else code
-
-
 # ----------------------------------------------------------------------------- access
-
-
-def _manager_id(user: User) -> int | None:
-    """The id to limit a manager's lists by; None for roles that see the organisation."""
-    return user.id if user.role == Role.manager else None
 
 
 def _not_found() -> HTTPException:
@@ -112,7 +84,7 @@ def _queue_url(request: Request, saved: str) -> str:
 
 @router.get("/reviews", name="reviews:queue")
 def queue(request: Request, user: Staff, session: SessionDep, catalog: CatalogDep) -> Response:
-    waiting = reviews.queue(session, catalog, manager_id=_manager_id(user))
+    waiting = reviews.queue(session, catalog, manager_id=manager_scope(user))
     return render(
         request,
         "reviews/queue.html",
@@ -309,13 +281,15 @@ def results(request: Request, user: Staff, session: SessionDep, catalog: Catalog
     error = None
     if raw and campaign_id is None:
         error = _("The campaign filter must be a campaign from the list; showing all campaigns.")
-    rows = reviews.completed_results(session, campaign_id=campaign_id, manager_id=_manager_id(user))
+    rows = reviews.completed_results(
+        session, campaign_id=campaign_id, manager_id=manager_scope(user)
+    )
     return render(
         request,
         "reviews/results.html",
         {
             "rows": rows,
-            "campaigns": reviews.campaigns_with_results(session, manager_id=_manager_id(user)),
+            "campaigns": reviews.campaigns_with_results(session, manager_id=manager_scope(user)),
             "campaign_id": campaign_id,
             "error": error,
             "recommendation_label": recommendation_label,

@@ -19,13 +19,13 @@ from sqlmodel import Session
 
 from app.i18n import get_language, ngettext
 from app.i18n import gettext as _
+from app.labels import recommendation_label
 from app.models import Role, User
 from app.scoring.definitions import CompetencyModel
 from app.services import teams
 from app.services.errors import ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import ApiUser, CatalogDep, SessionDep, require_roles
-from app.web.routes.reviews import recommendation_label
 from app.web.templating import number, render
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])

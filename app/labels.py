@@ -1,0 +1,135 @@
+"""Words shown for stored codes (roles, statuses, units, recommendations, flags), in the
+current language. One place for every page, report and export; templates get them all as
+globals (app/web/templating.py)."""
+
+from __future__ import annotations
+
+from app.i18n import gettext as _
+from app.scoring.validity import FLAGS
+
+
+def _pick(value: object, labels: dict[str, str], default: str | None = None) -> str:
+    return labels.get(str(value), str(value) if default is None else default)
+
+
+def role_label(role: str) -> str:
+    labels = {
+        "admin": _("Administrator"),
+        "hr": _("HR"),
+        "head_of_sales": _("Head of sales"),
+        "manager": _("Manager"),
+    }
+    return _pick(role, labels)
+
+
+def status_label(status: str) -> str:
+    labels = {"draft": _("Draft"), "open": _("Open"), "closed": _("Closed")}
+    return _pick(status, labels)
+
+
+def unit_label(unit: str) -> str:
+    labels = {
+        "count": _("count"),
+        "percent": _("percent"),
+        "days": _("days"),
+        "hours": _("hours"),
+        "money": _("money"),
+        "score": _("score"),
+    }
+    return _pick(unit, labels)
+
+
+def instrument_type_label(kind: str) -> str:
+    labels = {
+        "self_report": _("self-report questionnaire"),
+        "sjt": _("situational judgement test"),
+        "knowledge": _("knowledge test"),
+        "manager_rating": _("manager rating"),
+        "work_sample": _("work sample"),
+    }
+    return _pick(kind, labels)
+
+
+def instrument_type_short(kind: str) -> str:
+    """A method's name short enough for a table cell."""
+    labels = {
+        "self_report": _("self-report"),
+        "sjt": _("situations"),
+        "knowledge": _("knowledge"),
+        "manager_rating": _("manager"),
+        "work_sample": _("work sample"),
+    }
+    return _pick(kind, labels)
+
+
+def invitation_status_label(value: str) -> str:
+    labels = {
+        "invited": _("Invited"),
+        "opened": _("Opened"),
+        "in_progress": _("In progress"),
+        "completed": _("Completed"),
+        "expired": _("Expired"),
+        "revoked": _("Revoked"),
+        "declined": _("Declined"),
+    }
+    return _pick(value, labels)
+
+
+def target_role_label(value: str) -> str:
+    labels = {
+        "active": _("Active sales"),
+        "passive": _("Passive sales"),
+        "either": _("Either (not decided yet)"),
+    }
+    return _pick(value, labels)
+
+
+def person_kind_label(value: str) -> str:
+    return _pick(value, {"candidate": _("Candidate"), "employee": _("Employee")})
+
+
+def mail_status_label(value: str) -> str:
+    labels = {
+        "pending": _("Waiting"),
+        "sending": _("Sending"),
+        "sent": _("Sent"),
+        "failed": _("Failed"),
+    }
+    return _pick(value, labels)
+
+
+def recommendation_label(code: str | None) -> str:
+    labels = {
+        "active": _("Active sales"),
+        "passive": _("Passive sales"),
+        "both": _("Both active and passive sales"),
+        "neither": _("Neither active nor passive sales"),
+    }
+    return _pick(code, labels, _("No recommendation"))
+
+
+def confidence_label(code: str | None) -> str:
+    return _pick(code, {"high": _("high"), "medium": _("medium"), "low": _("low")}, "—")
+
+
+def flag_text(code: str, language: str) -> str:
+    """A flag's full sentence."""
+    flag = FLAGS.get(code)
+    return flag.text(language) if flag else code
+
+
+def flag_title(code: str) -> str:
+    """A flag in two or three words, for a table cell (the full sentence is its title)."""
+    titles = {
+        "too_fast": _("Too fast"),
+        "straight_lining": _("Same answer in a row"),
+        "failed_attention": _("Attention check failed"),
+        "inconsistent": _("Inconsistent answers"),
+        "impression_management": _("Too favourable self-report"),
+        "method_discrepancy": _("Methods disagree"),
+    }
+    return _pick(code, titles)
+
+
+def is_serious(code: str) -> bool:
+    return code in FLAGS and FLAGS[code].severity == "serious"
