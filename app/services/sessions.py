@@ -182,15 +182,16 @@ def mark_opened(session: Session, invitation: Invitation) -> None:
 
 
 def _instrument_session(
-    session: Session, invitation: Invitation, instrument_id: str, catalog: Catalog, *, create: bool
-) -> AssessmentSession | None:
+    session: Session, invitation: Invitation, instrument_id: str, catalog: Catalog
+) -> AssessmentSession:
+    """The person's session on one instrument, created (and its timer started) on first use."""
     found = session.exec(
         select(AssessmentSession).where(
             AssessmentSession.invitation_id == invitation.id,
             AssessmentSession.instrument_id == instrument_id,
         )
     ).first()
-    if found is not None or not create:
+    if found is not None:
         return found
     loaded = catalog.instruments[instrument_id]
     now = utcnow()
@@ -215,9 +216,7 @@ def start_section(
 ) -> AssessmentSession:
     """Open a section (its timer starts now, if it is timed)."""
     check_open(invitation)
-    started = _instrument_session(session, invitation, instrument_id, catalog, create=True)
-    assert started is not None  # noqa: S101  (create=True always returns one)
-    return started
+    return _instrument_session(session, invitation, instrument_id, catalog)
 
 
 def stored_answers(session: Session, invitation: Invitation) -> dict[str, Any]:
@@ -330,10 +329,7 @@ def save_answers(
     targets: dict[str, AssessmentSession] = {}
     for answer in checked:
         if answer.instrument_id not in targets:
-            target = _instrument_session(
-                session, invitation, answer.instrument_id, catalog, create=True
-            )
-            assert target is not None  # noqa: S101
+            target = _instrument_session(session, invitation, answer.instrument_id, catalog)
             if target.deadline_at is not None and now > target.deadline_at + TIME_GRACE:
                 raise Conflict(
                     _("Time is up for the section “%(section)s”; its answers can no longer change.")

@@ -488,13 +488,16 @@ def _session_language(request: Request, invitation: Invitation, campaign: Campai
 
 
 @contextmanager
-def _in_language(request: Request, session: Session, invitation: Invitation) -> Iterator[str]:
+def _in_language(
+    request: Request, session: Session, invitation: Invitation
+) -> Iterator[tuple[str, Campaign]]:
+    """Answer in the person's language; yields it with the invitation's campaign."""
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
     language = _session_language(request, invitation, campaign)
     with i18n.language(language):
-        yield language
+        yield language, campaign
 
 
 def _refuse_if_expired(invitation: Invitation) -> None:
@@ -526,7 +529,7 @@ def read_session(
 
     Once the session can no longer change (completed, declined, expired, revoked) only its
     status is given."""
-    with _in_language(request, session, invitation) as language:
+    with _in_language(request, session, invitation) as (language, campaign):
         state = invitation.status(utcnow())
         consent = session_service.consent_given(session, invitation)
         if state in FINAL:
@@ -541,8 +544,6 @@ def read_session(
         if invitation.opened_at is None:
             with _changing(session):
                 session_service.mark_opened(session, invitation)
-        campaign = session.get(Campaign, invitation.campaign_id)
-        assert campaign is not None  # noqa: S101  (checked by _in_language)
         remaining = session_service.remaining_seconds(session, invitation, catalog)
         return SessionOut.model_validate(
             {
@@ -569,7 +570,7 @@ def give_consent(
 ) -> SessionStatusOut:
     """Record the consent (with the text's version) before anything else is stored; declining
     ends the session and keeps nothing but the refusal."""
-    with _in_language(request, session, invitation) as language:
+    with _in_language(request, session, invitation) as (language, _campaign):
         _refuse_if_expired(invitation)
         with _changing(session):
             session_service.record_consent(
@@ -623,7 +624,7 @@ def save_answers(
 ) -> SavedOut:
     """Store answers; saving an item again replaces its answer. An unknown item or an
     invalid value refuses the whole request (422 naming the item) and stores nothing."""
-    with _in_language(request, session, invitation):
+    with _in_language(request, session, invitation) as (_language, _campaign):
         _refuse_if_expired(invitation)
         session_service.check_open(invitation)
         _require_consent(session, invitation, _("Consent is needed before answers can be saved."))
@@ -655,14 +656,12 @@ def start_section(
 ) -> SectionStartOut:
     """Open a section when it is shown: a timed section's clock starts now (saving its first
     answer starts it too). Starting it again changes nothing."""
-    with _in_language(request, session, invitation):
+    with _in_language(request, session, invitation) as (_language, campaign):
         _refuse_if_expired(invitation)
         session_service.check_open(invitation)
         _require_consent(
             session, invitation, _("Consent is needed before the assessment can start.")
         )
-        campaign = session.get(Campaign, invitation.campaign_id)
-        assert campaign is not None  # noqa: S101  (checked by _in_language)
         known = {i.id for i in session_service.person_instruments(catalog, campaign)}
         if section_id not in known:
             raise NotFound(_("There is no such section."))
@@ -685,7 +684,7 @@ def complete_session(
 ) -> CompletedOut:
     """Finish and score the assessment; refused (409) while required items are unanswered.
     Completing again answers the same."""
-    with _in_language(request, session, invitation):
+    with _in_language(request, session, invitation) as (_language, _campaign):
         if invitation.status(utcnow()) is InvitationStatus.completed:
             return CompletedOut(status=InvitationStatus.completed.value)
         _refuse_if_expired(invitation)

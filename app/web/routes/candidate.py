@@ -454,11 +454,11 @@ def _first_open_section(
     return 1
 
 
-@router.get("/{token}/s/{n}", name="candidate:section")
-def section_page(
-    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
-) -> Response:
-    """One section's questions; opening it starts it (a timed one waits for Start)."""
+def _open_section(
+    request: Request, session: Session, catalog: Catalog, token: str, n: int
+) -> tuple[Visit, list[dict[str, Any]]] | Response:
+    """The visit and the questionnaire for section `n`, or where to send the person instead
+    (the generic page for a dead link, consent first, or the first unfinished section)."""
     visit = _open(request, session, token)
     if isinstance(visit, Response):
         return visit
@@ -467,6 +467,18 @@ def section_page(
     payload = _sections(catalog, visit)
     if not 1 <= n <= len(payload):
         return _resume_target(request, session, catalog, visit)
+    return visit, payload
+
+
+@router.get("/{token}/s/{n}", name="candidate:section")
+def section_page(
+    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """One section's questions; opening it starts it (a timed one waits for Start)."""
+    opened = _open_section(request, session, catalog, token, n)
+    if isinstance(opened, Response):
+        return opened
+    visit, payload = opened
     section = payload[n - 1]
     if not section["time_limit_s"]:
         answering.start_section(session, visit.invitation, catalog, section["id"])
@@ -480,14 +492,10 @@ def section_start(
     request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     """Start a timed section: its clock runs from now, on the server."""
-    visit = _open(request, session, token)
-    if isinstance(visit, Response):
-        return visit
-    if not answering.consent_given(session, visit.invitation):
-        return _redirect(request, "candidate:start", token=token)
-    payload = _sections(catalog, visit)
-    if not 1 <= n <= len(payload):
-        return _resume_target(request, session, catalog, visit)
+    opened = _open_section(request, session, catalog, token, n)
+    if isinstance(opened, Response):
+        return opened
+    visit, payload = opened
     answering.start_section(session, visit.invitation, catalog, payload[n - 1]["id"])
     session.commit()
     return _redirect(request, "candidate:section", token=token, n=n)
@@ -503,14 +511,10 @@ def section_save(
     form: FormDep,
 ) -> Response:
     """Save the answers on the form, then go on (Next), back (Back) or to the finish page."""
-    visit = _open(request, session, token)
-    if isinstance(visit, Response):
-        return visit
-    if not answering.consent_given(session, visit.invitation):
-        return _redirect(request, "candidate:start", token=token)
-    payload = _sections(catalog, visit)
-    if not 1 <= n <= len(payload):
-        return _resume_target(request, session, catalog, visit)
+    opened = _open_section(request, session, catalog, token, n)
+    if isinstance(opened, Response):
+        return opened
+    visit, payload = opened
     section = payload[n - 1]
     action = str(form.get("action") or "next")
     submitted = _from_form(section, form)
