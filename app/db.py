@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -99,6 +101,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def upsert(
+    session: Session,
+    table: type[SQLModel],
+    values: dict[str, Any],
+    *,
+    keys: list[str],
+    update: dict[str, Any],
+) -> None:
+    """INSERT, or UPDATE the row with the same `keys`, atomically (ON CONFLICT on SQLite and
+    PostgreSQL alike): a retried or concurrent save can neither duplicate a row nor fail.
+
+    `update` maps columns to new values; a string value names a column of the proposed row
+    (`excluded`), anything else is used as an SQL expression as it is.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            column: statement.excluded[value] if isinstance(value, str) else value
+            for column, value in update.items()
+        },
+    )
+    session.execute(statement)
 
 
 def scope_to_organisation(session: Session, organisation_id: int) -> Session:

@@ -79,17 +79,9 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         row: list[Any] = [None] * len(columns)
         seconds: list[float] = []
         if isinstance(definition, ManagerRatingDefinition):
-            ratings = session.exec(
-                select(ManagerRating)
-                .where(
-                    ManagerRating.invitation_id == invitation.id,
-                    ManagerRating.instrument_id == instrument_id,
-                )
-                .order_by(col(ManagerRating.id))
-            ).all()
-            latest = {r.item_id: r.value for r in ratings}
+            latest = current_ratings(session, invitation, instrument_id)
             row = [latest.get(e.id) for e in columns]
-            if not ratings:
+            if not latest:
                 pending.append(Pending(instrument_id, "manager_rating"))
             versions[instrument_id] = loaded.version
         else:
@@ -179,6 +171,19 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
     session.add(snapshot)
     session.flush()
     return snapshot
+
+
+def current_ratings(session: Session, invitation: Invitation, instrument_id: str) -> dict[str, int]:
+    """The latest value per item of the manager's rating (empty when none was given)."""
+    rows = session.exec(
+        select(ManagerRating)
+        .where(
+            ManagerRating.invitation_id == invitation.id,
+            ManagerRating.instrument_id == instrument_id,
+        )
+        .order_by(col(ManagerRating.id))
+    ).all()
+    return {r.item_id: r.value for r in rows}
 
 
 def complete(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:

@@ -14,11 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.i18n import gettext as _
 from app.models import (
     Answer,
@@ -274,27 +272,22 @@ def save_review(
         raise Conflict(_("There is nothing to score: no answer was written."))
     checked = check_points(instrument, points)
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for criterion_id, value in checked.items():
         # Atomic upsert: two reviewers saving at once can neither duplicate a row nor fail.
-        statement = insert(ReviewScore).values(
-            organisation_id=instrument_session.organisation_id,
-            session_id=instrument_session.id,
-            criterion_id=criterion_id,
-            points=float(value),
-            reviewer_id=reviewer_id,
-            reviewed_at=now,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["session_id", "criterion_id"],
-            set_={
-                "points": statement.excluded.points,
-                "reviewer_id": statement.excluded.reviewer_id,
-                "reviewed_at": statement.excluded.reviewed_at,
+        upsert(
+            session,
+            ReviewScore,
+            {
+                "organisation_id": instrument_session.organisation_id,
+                "session_id": instrument_session.id,
+                "criterion_id": criterion_id,
+                "points": float(value),
+                "reviewer_id": reviewer_id,
+                "reviewed_at": now,
             },
+            keys=["session_id", "criterion_id"],
+            update={"points": "points", "reviewer_id": "reviewer_id", "reviewed_at": "reviewed_at"},
         )
-        session.execute(statement)
     record_event(
         session,
         organisation_id=instrument_session.organisation_id or 0,
@@ -372,19 +365,6 @@ def pending_ratings(
         for instrument in rating_instruments(catalog, campaign)
         if (invitation.id, instrument.id) not in rated
     ]
-
-
-def current_ratings(session: Session, invitation: Invitation, instrument_id: str) -> dict[str, int]:
-    """The latest value per item of the manager's rating (empty when none was given)."""
-    rows = session.exec(
-        select(ManagerRating)
-        .where(
-            ManagerRating.invitation_id == invitation.id,
-            ManagerRating.instrument_id == instrument_id,
-        )
-        .order_by(col(ManagerRating.id))
-    ).all()
-    return {r.item_id: r.value for r in rows}
 
 
 def check_ratings(

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.i18n import gettext as _
 from app.models import (
     Answer,
@@ -360,28 +358,26 @@ def _upsert(
 ) -> None:
     """Insert the answer or replace the stored one, atomically (a retried or concurrent save
     of the same item can neither duplicate it nor fail)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = {
-        "organisation_id": target.organisation_id,
-        "session_id": target.id,
-        "item_id": item_id,
-        "value": value,
-        "seconds": seconds,
-        "revision": 1,
-        "answered_at": now,
-    }
-    statement = insert(Answer).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["session_id", "item_id"],
-        set_={
-            "value": statement.excluded.value,
-            "seconds": statement.excluded.seconds,
-            "answered_at": statement.excluded.answered_at,
+    upsert(
+        session,
+        Answer,
+        {
+            "organisation_id": target.organisation_id,
+            "session_id": target.id,
+            "item_id": item_id,
+            "value": value,
+            "seconds": seconds,
+            "revision": 1,
+            "answered_at": now,
+        },
+        keys=["session_id", "item_id"],
+        update={
+            "value": "value",
+            "seconds": "seconds",
+            "answered_at": "answered_at",
             "revision": Answer.__table__.c.revision + 1,  # type: ignore[attr-defined]
         },
     )
-    session.execute(statement)
 
 
 def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> list[str]:

@@ -21,7 +21,8 @@ from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
 from app.services import reviews
 from app.services.errors import ServiceError
-from app.services.results import latest_result
+from app.services.report import caution_sentences, pending_sentences
+from app.services.results import current_ratings, latest_result
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, manager_scope, require_roles
 from app.web.templating import render
@@ -214,7 +215,7 @@ def _rating_page(
     error: ServiceError | None = None,
 ) -> Response:
     invitation, person, campaign, instrument = _rating(session, catalog, user, invitation_id)
-    current = reviews.current_ratings(session, invitation, instrument.id)
+    current = current_ratings(session, invitation, instrument.id)
     if chosen is None:
         chosen = {k: str(v) for k, v in current.items()}
     return render(
@@ -298,53 +299,6 @@ def results(request: Request, user: Staff, session: SessionDep, catalog: Catalog
     )
 
 
-def _pending_sentences(catalog: Catalog, pending: list[dict[str, str]], language: str) -> list[str]:
-    """What a provisional result still waits for, one sentence per part."""
-    out = []
-    for part in pending:
-        loaded = catalog.instruments.get(part.get("instrument", ""))
-        title = loaded.definition.title.get(language) if loaded else part.get("instrument", "")
-        if part.get("kind") == "manager_rating":
-            out.append(
-                _("“%(instrument)s” has not been filled in by the manager yet.")
-                % {"instrument": title}
-            )
-        else:
-            out.append(_("“%(instrument)s” has not been scored yet.") % {"instrument": title})
-    return out
-
-
-def _caution_sentences(catalog: Catalog, cautions: list[str], language: str) -> list[str]:
-    """Why confidence is not high, in words (flags are listed on their own)."""
-    model = catalog.model.definition
-
-    def profile(pid: str) -> str:
-        return model.profiles[pid].name.get(language) if pid in model.profiles else pid
-
-    def competency(cid: str) -> str:
-        return model.competencies[cid].name.get(language) if cid in model.competencies else cid
-
-    out = []
-    for caution in cautions:
-        kind, _sep, rest = caution.partition(":")
-        if kind == "missing_scores":
-            out.append(
-                _("Some competencies have no score, so the fit rests on part of the profile.")
-            )
-        elif kind == "near_threshold":
-            out.append(
-                _("The fit index for “%(profile)s” is close to its threshold.")
-                % {"profile": profile(rest)}
-            )
-        elif kind == "near_minimum":
-            pid, _sep, cid = rest.partition(":")
-            out.append(
-                _("“%(competency)s” is close to the minimum of “%(profile)s”.")
-                % {"competency": competency(cid), "profile": profile(pid)}
-            )
-    return out
-
-
 @router.get("/results/{invitation_id}", name="reviews:result")
 def result(
     request: Request, invitation_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
@@ -377,8 +331,10 @@ def result(
             "model": model,
             "catalog": catalog,
             "flags": [(code, flag_text(code, language)) for code in snapshot.flags],
-            "pending": _pending_sentences(catalog, pending, language),
-            "cautions": _caution_sentences(catalog, scores.get("cautions") or [], language),
+            "pending": pending_sentences(catalog, pending, language),
+            "cautions": caution_sentences(
+                catalog.model.definition, scores.get("cautions") or [], language
+            ),
             "review_link": to_review[0] if to_review else None,
             "rating_due": any(p.get("kind") == "manager_rating" for p in pending),
             "recommendation_label": recommendation_label,
