@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlmodel import Session
 
@@ -61,3 +62,17 @@ def create_person(
     session.add(person)
     session.commit()
     return person
+
+
+def answer_for(item: dict[str, Any], strong: bool = True) -> Any:
+    """A valid answer to any questionnaire item of the payload."""
+    kind = item["type"]
+    if kind == "likert":
+        return item["max"] if strong else item["min"]
+    if kind in ("choice", "multiple_choice"):
+        return item["options"][0]["id"]
+    if kind == "best_worst":
+        return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
+    if kind == "rate_each":
+        return {o["id"]: item["min"] for o in item["options"]}
+    return "Здравствуйте! " + "Текст ответа. " * 20

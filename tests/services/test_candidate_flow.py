@@ -14,24 +14,10 @@ from app.services import campaigns as campaign_service
 from app.services import results, sessions
 from app.services.errors import Conflict, Invalid
 from app.services.people import add_person
-from tests.factories import create_organisation
+from tests.factories import answer_for, create_organisation
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BASE = "https://fit.example.com"
-
-
-def answer_for(item: dict[str, Any], strong: bool = True) -> Any:
-    """A valid answer to any questionnaire item of the payload."""
-    kind = item["type"]
-    if kind == "likert":
-        return item["max"] if strong else item["min"]
-    if kind in ("choice", "multiple_choice"):
-        return item["options"][0]["id"]
-    if kind == "best_worst":
-        return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
-    if kind == "rate_each":
-        return {o["id"]: item["min"] for o in item["options"]}
-    return "Здравствуйте! " + "Текст ответа. " * 20
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ from app.db import ORGANISATION_KEY, utcnow
 from app.models import Answer, Consent, Invitation, OutboxMessage, Person, Role
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
-from tests.factories import create_organisation, create_user
-from tests.services.test_candidate_flow import answer_for
+from tests.factories import answer_for, create_organisation, create_user
 
 BATTERY = "candidate-general"
 FORBIDDEN_KEYS = {"effectiveness", "correct", "rationale", "key", "keys", "scoring"}

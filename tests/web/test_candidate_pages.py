@@ -28,7 +28,7 @@ from app.services.ratelimit import SlidingWindowLimiter
 from app.web import deps
 from app.web.routes import candidate
 from tests.conftest import csrf_from
-from tests.factories import create_organisation
+from tests.factories import answer_for, create_organisation
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 BASE = "http://testserver"
@@ -72,20 +72,6 @@ class Invited:
 @pytest.fixture
 def invited(db: Session, catalog: Catalog) -> Invited:
     return Invited(db, catalog)
-
-
-def answer_for(item: dict[str, Any], strong: bool = True) -> Any:
-    """A valid answer to any questionnaire item (as in tests/services/test_candidate_flow.py)."""
-    kind = item["type"]
-    if kind == "likert":
-        return item["max"] if strong else item["min"]
-    if kind in ("choice", "multiple_choice"):
-        return item["options"][0]["id"]
-    if kind == "best_worst":
-        return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
-    if kind == "rate_each":
-        return {o["id"]: item["min"] for o in item["options"]}
-    return "Здравствуйте! " + "Текст ответа. " * 20
 
 
 def fields_for(item: dict[str, Any], strong: bool = True) -> dict[str, Any]:

@@ -38,8 +38,8 @@ from app.services.people import add_person
 from app.services.ranking import neutralise
 from app.web.routes.reviews import confidence_label, recommendation_label
 from tests.conftest import sign_in
-from tests.factories import PASSWORD, create_organisation, create_user
-from tests.services.test_candidate_flow import BASE, SECRET, answer_for
+from tests.factories import PASSWORD, answer_for, create_organisation, create_user
+from tests.services.test_candidate_flow import BASE, SECRET
 
 BATTERY = "candidate-active"
 COMPETENCIES = (

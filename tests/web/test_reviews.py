@@ -32,8 +32,8 @@ from app.services import results, reviews, sessions
 from app.services.errors import Invalid
 from app.services.people import add_person
 from tests.conftest import csrf_from, sign_in
-from tests.factories import PASSWORD, create_organisation, create_user
-from tests.services.test_candidate_flow import BASE, SECRET, answer_for
+from tests.factories import PASSWORD, answer_for, create_organisation, create_user
+from tests.services.test_candidate_flow import BASE, SECRET
 
 EMAIL = (
     "Subject: Oka Foods and the supermarket's morning slots\n\n"
