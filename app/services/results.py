@@ -11,6 +11,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
@@ -171,6 +172,19 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
     session.add(snapshot)
     session.flush()
     return snapshot
+
+
+def latest_results(session: Session, invitation_ids: list[int]) -> dict[int, ScoreSnapshot]:
+    """The latest result of each of these invitations, in one query."""
+    if not invitation_ids:
+        return {}
+    newest = (
+        select(func.max(ScoreSnapshot.id))
+        .where(col(ScoreSnapshot.invitation_id).in_(invitation_ids))
+        .group_by(col(ScoreSnapshot.invitation_id))
+    )
+    rows = session.exec(select(ScoreSnapshot).where(col(ScoreSnapshot.id).in_(newest))).all()
+    return {row.invitation_id: row for row in rows if row.invitation_id is not None}
 
 
 def current_ratings(session: Session, invitation: Invitation, instrument_id: str) -> dict[str, int]:

@@ -387,10 +387,9 @@ def campaign_results(campaign_id: Id, user: ResultReader, session: SessionDep) -
     """One entry per invited person, from their latest result; people without a result yet
     have their status and empty result fields."""
     campaign = campaign_service.get_campaign(session, campaign_id)
-    return [
-        _result_out(p, result_service.latest_result(session, p.invitation.id or 0))
-        for p in campaign_service.participants(session, campaign)
-    ]
+    people = campaign_service.participants(session, campaign)
+    results = result_service.latest_results(session, [p.invitation.id or 0 for p in people])
+    return [_result_out(p, results.get(p.invitation.id or 0)) for p in people]
 
 
 @router.get(
