@@ -100,7 +100,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes SQLite's write lock at the start. With a deferred BEGIN, two requests
+    # that both read and then write (an autosave and a form post of the same page) deadlock
+    # on the lock upgrade and one fails at once with "database is locked"; this way the
+    # second waits (busy_timeout) and both succeed. WAL keeps readers of other connections
+    # unblocked. One SQLite process serialises writes anyway; PostgreSQL is for scale.
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # a read outside any transaction (e.g. the readiness probe)
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def upsert(

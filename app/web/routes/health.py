@@ -20,7 +20,9 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> JSONResponse:
     """The database answers; 503 otherwise."""
     try:
-        with request.app.state.engine.connect() as connection:
+        engine = request.app.state.engine
+        # outside a transaction: the probe must not wait for, or take, a write lock
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         return JSONResponse(
