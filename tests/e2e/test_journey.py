@@ -7,6 +7,9 @@ and finding every answer kept — and finishes; HR then sees the result.
 
 from __future__ import annotations
 
+import json
+import time
+import urllib.request
 from typing import Any
 
 from tests.e2e.conftest import HR_EMAIL, HR_PASSWORD, LiveServer
@@ -42,6 +45,21 @@ def answer_visible_section(page: Any) -> int:
             + "Предлагаю коротко обсудить, как сократить время на планирование. " * 4
         )
     return len(names) + len(boxes) + texts.count()
+
+
+def wait_until_saved(server: LiveServer, page_url: str, count: int) -> None:
+    """Wait (at most 20 s) until the server holds `count` answers of this person: autosave
+    runs in the background, so the test waits for it rather than for a fixed time."""
+    token = page_url.split("/a/", 1)[1].split("/", 1)[0]
+    deadline = time.monotonic() + 20
+    saved = 0
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{server.url}/api/v1/sessions/{token}") as response:  # noqa: S310
+            saved = len(json.loads(response.read())["answers"])
+        if saved >= count:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"only {saved} of {count} answers reached the server")
 
 
 def checked_groups(page: Any) -> int:
@@ -96,9 +114,8 @@ def test_hr_invites_and_a_candidate_completes_on_a_phone(
         assert scroll_width <= PHONE["width"] + 1, "the questionnaire scrolls sideways on a phone"
         if not reloaded:
             # every answer is saved as it is given: reload before submitting the section
-            candidate.wait_for_load_state("networkidle")
-            candidate.wait_for_timeout(1500)
             before = checked_groups(candidate)
+            wait_until_saved(live_server, candidate.url, before)
             candidate.reload()
             assert checked_groups(candidate) == before, "answers were lost on reload"
             reloaded = True
