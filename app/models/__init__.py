@@ -11,9 +11,12 @@ from app.models.assessments import (
 )
 from app.models.campaigns import Campaign, CampaignStatus, Invitation, InvitationStatus, TargetRole
 from app.models.compliance import AuditEvent, Consent, OutboxMessage
+from app.models.fairness import GroupMembership
+from app.models.kpis import KpiTarget
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
 from app.models.users import ApiToken, Role, User
+from app.models.validation import LocalModelVersion
 
 __all__ = [
     "Answer",
@@ -24,8 +27,11 @@ __all__ = [
     "CampaignStatus",
     "Consent",
     "Invitation",
+    "GroupMembership",
     "InvitationStatus",
+    "KpiTarget",
     "KpiValue",
+    "LocalModelVersion",
     "ManagerRating",
     "Organisation",
     "OutboxMessage",
