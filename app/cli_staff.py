@@ -1,0 +1,142 @@
+"""The directory's commands of `salesfit`: import-staff, import-kpis and fairness.
+
+Registered on the main command in app/cli.py (`register(cli)`); kept here so that the
+directory's commands and their output live together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import Session, select
+
+from app.config import get_settings
+from app.db import make_engine, scope_to_organisation
+from app.models import Organisation
+from app.services.csvfile import RowProblem
+from app.services.errors import ServiceError
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(1)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _fail(f"Error: cannot read {path}: {exc.strerror}") from None
+
+
+@contextmanager
+def _organisation_session(slug: str) -> Iterator[tuple[Session, Organisation]]:
+    """A session scoped to the organisation with this slug; exit 1 when there is none."""
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            organisation = session.exec(
+                select(Organisation).where(Organisation.slug == slug)
+            ).first()
+            if organisation is None or organisation.id is None:
+                raise _fail(f"Error: there is no organisation with the slug '{slug}'.")
+            scope_to_organisation(session, organisation.id)
+            yield session, organisation
+    finally:
+        engine.dispose()
+
+
+def _print_problems(problems: list[RowProblem]) -> None:
+    for problem in problems:
+        typer.echo(f"  {problem.text()}", err=True)
+
+
+def import_staff(
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV: full_name,email,team,manager_email,current_role,hire_date"),
+    ],
+    org: Annotated[str, typer.Option(help="The organisation's slug.")],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Make the changes (without it: a dry run).")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="With --apply: import the good rows, skip bad ones."),
+    ] = False,
+) -> None:
+    """Import the staff directory: people by e-mail, with team, manager, role, hire date.
+
+    Without --apply, prints what would be added and changed and changes nothing. A file
+    with a bad row changes nothing unless --skip-invalid; bad rows exit with status 1.
+    """
+    from app.scoring.loader import load_model
+    from app.services.staff import apply_staff_plan, plan_staff_import
+
+    content = _read(file)
+    model = load_model(get_settings().model_file).definition
+    with _organisation_session(org) as (session, _organisation):
+        try:
+            plan = plan_staff_import(session, model, content)
+        except ServiceError as exc:
+            raise _fail(f"{file}: {exc.message} Nothing was imported.") from None
+        rows = len(plan.added) + len(plan.changed) + len(plan.unchanged) + len(plan.bad_lines)
+        typer.echo(f"{file}: read as {plan.encoding}, {rows} rows.")
+        verb = "" if apply else "would be "
+        typer.echo(f"New people ({verb}added): {len(plan.added)}")
+        for entry in plan.added:
+            details = [
+                f"team {entry.team}" if entry.team else "",
+                f"manager {entry.manager_email}" if entry.manager_email else "",
+                f"role {entry.current_role}" if entry.current_role else "",
+                f"hired {entry.hire_date.isoformat()}" if entry.hire_date else "",
+            ]
+            extra = ", ".join(d for d in details if d)
+            typer.echo(
+                f"  line {entry.line}: {entry.email} {entry.full_name}"
+                + (f" ({extra})" if extra else "")
+            )
+        typer.echo(f"Changes to people already known ({verb}applied): {len(plan.changed)}")
+        for entry in plan.changed:
+            changes = "; ".join(f'{c.column} "{c.old}" -> "{c.new}"' for c in entry.changes)
+            typer.echo(f"  line {entry.line}: {entry.email}: {changes}")
+        typer.echo(f"Unchanged: {len(plan.unchanged)}")
+        if plan.new_teams:
+            typer.echo(f"New teams ({verb}created): {', '.join(plan.new_teams)}")
+        if plan.problems:
+            typer.echo(f"Rows with problems: {len(plan.bad_lines)}", err=True)
+            _print_problems(plan.problems)
+        if not apply:
+            if plan.problems and not skip_invalid:
+                typer.echo(
+                    "Dry run: nothing was changed. Correct the rows above, or import the good "
+                    "rows with --apply --skip-invalid."
+                )
+            else:
+                typer.echo("Dry run: nothing was changed. Run again with --apply to import.")
+            if plan.problems:
+                raise typer.Exit(1)
+            return
+        if plan.problems and not skip_invalid:
+            session.rollback()
+            raise _fail(
+                "Nothing was imported: the file has bad rows. Correct them, or import the "
+                "good rows with --skip-invalid."
+            )
+        result = apply_staff_plan(session, model, plan, skip_invalid=skip_invalid)
+        session.commit()
+        typer.echo(
+            f"Imported: {result.added} added, {result.changed} changed, "
+            f"{result.teams_created} teams created, {result.skipped_rows} bad rows skipped."
+        )
+        if plan.problems:
+            raise typer.Exit(1)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the directory's commands to `salesfit`."""
+    cli.command("import-staff")(import_staff)

@@ -1,0 +1,106 @@
+"""The directory's commands: `salesfit import-staff`, `import-kpis` and `fairness`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.db import make_engine
+from app.models import Person, Team
+from tests.test_cli import database_url  # noqa: F401  (the fixture)
+
+runner = CliRunner()
+HEADER = "full_name,email,team,manager_email,current_role,hire_date\n"
+
+
+def _org(url: str) -> None:
+    for email, role in (("boss@acme.ru", "manager"), ("hr@acme.ru", "hr")):
+        result = runner.invoke(
+            cli, ["create-user", "--email", email, "--role", role, "--org", "acme"]
+        )
+        assert result.exit_code == 0, result.output
+
+
+def _people(url: str) -> dict[str, str]:
+    with Session(make_engine(url)) as session:
+        return {p.email or "": p.full_name for p in session.exec(select(Person))}
+
+
+def test_import_staff_is_a_dry_run_until_applied(database_url: str, tmp_path: Path) -> None:  # noqa: F811
+    _org(database_url)
+    file = tmp_path / "staff.csv"
+    file.write_text(
+        HEADER
+        + "Анна Петрова,anna@acme.ru,Входящие продажи,boss@acme.ru,passive,2021-03-15\n"
+        + "Иван Смирнов,ivan@acme.ru,Входящие продажи,,passive,\n",
+        encoding="utf-8",
+    )
+    dry = runner.invoke(cli, ["import-staff", str(file), "--org", "acme"])
+    assert dry.exit_code == 0, dry.output
+    assert "New people (would be added): 2" in dry.stdout
+    assert "line 2: anna@acme.ru Анна Петрова" in dry.stdout
+    assert "New teams (would be created): Входящие продажи" in dry.stdout
+    assert "Dry run: nothing was changed" in dry.stdout
+    assert _people(database_url) == {}
+
+    applied = runner.invoke(cli, ["import-staff", str(file), "--org", "acme", "--apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "Imported: 2 added, 0 changed, 1 teams created" in applied.stdout
+    assert _people(database_url) == {"anna@acme.ru": "Анна Петрова", "ivan@acme.ru": "Иван Смирнов"}
+
+    # Windows-1251 with semicolons, as Russian Excel saves it: a rename is listed, not applied
+    renamed = file.read_text(encoding="utf-8").replace("Анна Петрова", "Анна Сидорова")
+    file.write_bytes(renamed.replace(",", ";").encode("cp1251"))
+    listed = runner.invoke(cli, ["import-staff", str(file), "--org", "acme"])
+    assert listed.exit_code == 0, listed.output
+    assert "read as Windows-1251" in listed.stdout
+    assert 'anna@acme.ru: full_name "Анна Петрова" -> "Анна Сидорова"' in listed.stdout
+    assert "Unchanged: 1" in listed.stdout
+    assert _people(database_url)["anna@acme.ru"] == "Анна Петрова"
+    runner.invoke(cli, ["import-staff", str(file), "--org", "acme", "--apply"])
+    assert _people(database_url)["anna@acme.ru"] == "Анна Сидорова"
+    with Session(make_engine(database_url)) as session:
+        assert len(session.exec(select(Person)).all()) == 2
+        assert len(session.exec(select(Team)).all()) == 1
+
+
+def test_import_staff_reports_bad_rows_and_changes_nothing_unless_told(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _org(database_url)
+    file = tmp_path / "staff.csv"
+    file.write_text(
+        HEADER
+        + "Анна Петрова,anna@acme.ru,,boss@acme.ru,passive,2021-03-15\n"
+        + "Плохой,bad@acme.ru,,nobody@acme.ru,hunter,2021-02-30\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(cli, ["import-staff", str(file), "--org", "acme", "--apply"])
+    assert refused.exit_code == 1
+    assert "Line 3, column manager_email: No user has the e-mail nobody@acme.ru" in refused.stderr
+    assert "Line 3, column current_role" in refused.stderr
+    assert "Line 3, column hire_date" in refused.stderr
+    assert "Nothing was imported" in refused.stderr
+    assert _people(database_url) == {}
+    chosen = runner.invoke(
+        cli, ["import-staff", str(file), "--org", "acme", "--apply", "--skip-invalid"]
+    )
+    assert chosen.exit_code == 1  # bad rows were found, even though the good ones went in
+    assert "1 added" in chosen.stdout and "1 bad rows skipped" in chosen.stdout
+    assert list(_people(database_url)) == ["anna@acme.ru"]
+
+
+def test_import_staff_names_a_missing_organisation_or_file(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    missing = runner.invoke(cli, ["import-staff", str(tmp_path / "x.csv"), "--org", "acme"])
+    assert missing.exit_code == 1 and "cannot read" in missing.stderr
+    file = tmp_path / "staff.csv"
+    file.write_text(HEADER + "A,a@acme.ru,,,,\n", encoding="utf-8")
+    unknown = runner.invoke(cli, ["import-staff", str(file), "--org", "nope"])
+    assert unknown.exit_code == 1 and "no organisation with the slug 'nope'" in unknown.stderr
