@@ -137,6 +137,65 @@ def import_staff(
             raise typer.Exit(1)
 
 
+def import_kpis(
+    file: Annotated[Path, typer.Argument(help="CSV: email,period,kpi,value (period YYYY-MM).")],
+    org: Annotated[str, typer.Option(help="The organisation's slug.")],
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the good rows and skip the bad ones.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only check the file and say what it would do.")
+    ] = False,
+) -> None:
+    """Import monthly KPI values (shares and rates in percent, 0-100).
+
+    Every row is checked (person, KPI, month, value); a file with a bad row changes nothing
+    unless --skip-invalid, and bad rows exit with status 1. A value already stored for the
+    same person, KPI and month is replaced.
+    """
+    from app.scoring.loader import load_model
+    from app.services.kpis import apply_kpi_plan, plan_kpi_file
+
+    content = _read(file)
+    model = load_model(get_settings().model_file).definition
+    with _organisation_session(org) as (session, _organisation):
+        try:
+            plan = plan_kpi_file(session, model, content)
+        except ServiceError as exc:
+            raise _fail(f"{file}: {exc.message} Nothing was imported.") from None
+        typer.echo(f"{file}: read as {plan.encoding}, {plan.rows} rows.")
+        typer.echo(
+            f"New values: {len(plan.new)}; replacing stored values: {len(plan.replaced)}; "
+            f"the same as stored: {len(plan.unchanged)}."
+        )
+        for entry in plan.replaced:
+            typer.echo(
+                f"  line {entry.line}: {entry.email} {entry.kpi_id} "
+                f"{entry.period.isoformat()[:7]}: {entry.stored:g} -> {entry.value:g}"
+            )
+        if plan.problems:
+            typer.echo(f"Rows with problems: {len(plan.bad_lines)}", err=True)
+            _print_problems(plan.problems)
+        if dry_run:
+            typer.echo("Dry run: nothing was changed.")
+        elif plan.problems and not skip_invalid:
+            session.rollback()
+            raise _fail(
+                "Nothing was imported: the file has bad rows. Correct them, or import the "
+                "good rows with --skip-invalid."
+            )
+        else:
+            result = apply_kpi_plan(session, plan, skip_invalid=skip_invalid)
+            session.commit()
+            typer.echo(
+                f"Imported: {result.added} added, {result.replaced} replaced, "
+                f"{result.skipped_rows} bad rows skipped."
+            )
+        if plan.problems:
+            raise typer.Exit(1)
+
+
 def register(cli: typer.Typer) -> None:
     """Add the directory's commands to `salesfit`."""
     cli.command("import-staff")(import_staff)
+    cli.command("import-kpis")(import_kpis)

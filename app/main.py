@@ -34,6 +34,7 @@ from app.web.routes import (
     ranking,
     report,
     reviews,
+    staff,
     teams,
 )
 from app.web.templating import render
@@ -77,6 +78,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
         app.include_router(module.router)
+    app.include_router(staff.router)
     _install_docs(app)
     _install_error_handlers(app)
     return app

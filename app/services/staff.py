@@ -16,22 +16,46 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection
+import statistics
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.i18n import gettext as _
-from app.models import Person, PersonKind, Role, Team, User
+from app.models import (
+    Campaign,
+    Invitation,
+    ManagerRating,
+    Person,
+    PersonKind,
+    Role,
+    ScoreSnapshot,
+    Team,
+    User,
+)
 from app.scoring.definitions import CompetencyModel
+from app.scoring.loader import Catalog
 from app.services.audit import record_event
 from app.services.csvfile import RowProblem, read_csv
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.kpis import (
+    DEFAULT_MONTHS,
+    PersonKpis,
+    Target,
+    Window,
+    kpi_table,
+    targets_for,
+    window,
+)
 from app.services.people import clean_email
+from app.services.results import latest_results
+from app.services.reviews import rating_instruments
+from app.services.teams import FitNow
 
 STAFF_COLUMNS = ("full_name", "email", "team", "manager_email", "current_role", "hire_date")
 REQUIRED_COLUMNS = STAFF_COLUMNS[:2]
@@ -447,21 +471,24 @@ def list_people(
         conditions.append(col(Person.kind) == kind)
     if manager_id is not None:
         conditions.append(managed_by(manager_id))
+    order = (func.lower(Person.full_name), col(Person.id))
     if query and query.strip():
-        pattern = "%" + query.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        conditions.append(
-            or_(
-                func.lower(Person.full_name).like(pattern, escape="\\"),
-                func.lower(Person.email).like(pattern, escape="\\"),
-            )
-        )
+        # Matched in Python: SQLite's lower() knows only ASCII, and names are Cyrillic.
+        wanted = query.strip().casefold()
+        rows = session.exec(
+            select(Person.id, Person.full_name, Person.email).where(*conditions).order_by(*order)
+        ).all()
+        ids = [
+            person_id
+            for person_id, name, email in rows
+            if wanted in name.casefold() or wanted in (email or "").casefold()
+        ]
+        chosen = ids[offset : offset + limit]
+        found = {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(chosen)))}
+        return StaffPage([found[i] for i in chosen], len(ids))
     total = session.exec(select(func.count()).select_from(Person).where(*conditions)).one()
     people = session.exec(
-        select(Person)
-        .where(*conditions)
-        .order_by(func.lower(Person.full_name), col(Person.id))
-        .offset(offset)
-        .limit(limit)
+        select(Person).where(*conditions).order_by(*order).offset(offset).limit(limit)
     ).all()
     return StaffPage(list(people), int(total))
 
@@ -745,4 +772,154 @@ def _audit(
         details={
             k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in details.items()
         },
+    )
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A completed assessment of a person, for their page."""
+
+    invitation: Invitation
+    campaign: Campaign
+    snapshot: ScoreSnapshot | None
+    rating_due: bool  # the battery has a manager rating
+    rated: bool
+
+
+def assessments_of(session: Session, catalog: Catalog, person: Person) -> list[Assessment]:
+    """The person's completed assessments, newest first, with their latest result."""
+    return assessments_by_person(session, catalog, [person.id or 0]).get(person.id or 0, [])
+
+
+def assessments_by_person(
+    session: Session, catalog: Catalog, person_ids: Sequence[int]
+) -> dict[int, list[Assessment]]:
+    if not person_ids:
+        return {}
+    rows = session.exec(
+        select(Invitation, Campaign)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .where(
+            col(Invitation.person_id).in_(list(person_ids)),
+            col(Invitation.completed_at).is_not(None),
+            col(Invitation.revoked_at).is_(None),
+        )
+        .order_by(col(Invitation.completed_at).desc(), col(Invitation.id).desc())
+    ).all()
+    ids = [invitation.id or 0 for invitation, _campaign in rows]
+    snapshots = latest_results(session, ids)
+    rated = set(
+        session.exec(
+            select(ManagerRating.invitation_id).where(col(ManagerRating.invitation_id).in_(ids))
+        ).all()
+    )
+    out: dict[int, list[Assessment]] = {}
+    for invitation, campaign in rows:
+        out.setdefault(invitation.person_id, []).append(
+            Assessment(
+                invitation,
+                campaign,
+                snapshots.get(invitation.id or 0),
+                bool(rating_instruments(catalog, campaign)),
+                invitation.id in rated,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    person: Person
+    role: str | None
+    fit: FitNow | None  # for the person's current role
+    recommendation: str | None
+    assessed: bool
+    kpis: PersonKpis
+    attainment: float | None  # overall, over the KPIs of the person's role
+    to_rate: Assessment | None  # the latest assessment with a manager rating
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    team: Team
+    manager: User | None
+    window: Window
+    members: list[MemberRow]
+    active_kpis: list[str]
+    passive_kpis: list[str]
+    targets: dict[str, Target]
+    averages: dict[str, tuple[float, int]]  # KPI -> (mean of the members' means, people)
+
+    @property
+    def assessed(self) -> int:
+        return sum(1 for m in self.members if m.assessed)
+
+    @property
+    def with_kpis(self) -> int:
+        return sum(1 for m in self.members if m.kpis.cells)
+
+
+def team_overview(
+    session: Session, catalog: Catalog, team: Team, *, months: int = DEFAULT_MONTHS
+) -> TeamOverview:
+    """A team's people with their fit for their current role, KPIs against the targets over
+    the window, and whom their manager can rate."""
+    from app.services.teams import team_map
+
+    model = catalog.model.definition
+    found = team_map(session, catalog, team_id=team.id)
+    people = {
+        p.id: p
+        for p in session.exec(
+            select(Person).where(col(Person.id).in_([r.member.person_id for r in found.rows]))
+        )
+    }
+    span = window(session, months)
+    table = kpi_table(
+        session,
+        model,
+        [(r.member.person_id, r.member.team_id, r.member.current_role) for r in found.rows],
+        span,
+    )
+    assessments = assessments_by_person(session, catalog, [p for p in people if p])
+    members = []
+    for row in found.rows:
+        member = row.member
+        person_kpis = table[member.person_id]
+        rateable = [a for a in assessments.get(member.person_id, []) if a.rating_due]
+        role = member.current_role
+        members.append(
+            MemberRow(
+                person=people[member.person_id],
+                role=role,
+                fit=row.fits.get(role) if role else None,
+                recommendation=row.recommendation,
+                assessed=member.assessed,
+                kpis=person_kpis,
+                attainment=person_kpis.overall(model),
+                to_rate=rateable[0] if rateable else None,
+            )
+        )
+    averages: dict[str, tuple[float, int]] = {}
+    for kpi_id in model.kpis:
+        means = [m.kpis.cells[kpi_id].mean for m in members if kpi_id in m.kpis.cells]
+        if means:
+            averages[kpi_id] = (statistics.fmean(means), len(means))
+    manager = (
+        session.exec(select(User).where(User.id == team.manager_id)).first()
+        if team.manager_id
+        else None
+    )
+    return TeamOverview(
+        team=team,
+        manager=manager,
+        window=span,
+        members=members,
+        active_kpis=[k for k, v in model.kpis.items() if v.role == "active"],
+        passive_kpis=[k for k, v in model.kpis.items() if v.role != "active"],
+        targets=targets_for(session, [team.id])[team.id],
+        averages=averages,
     )
