@@ -26,6 +26,7 @@ from app.web.locale import LocaleMiddleware
 from app.web.routes import (
     admin,
     api,
+    api_staff,
     auth,
     candidate,
     health,
@@ -79,6 +80,7 @@ def create_app(
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
         app.include_router(module.router)
     app.include_router(staff.router)
+    app.include_router(api_staff.router)
     _install_docs(app)
     _install_error_handlers(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -9,7 +10,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.db import make_engine
-from app.models import Person, Team
+from app.models import KpiValue, Person, Team
 from tests.test_cli import database_url  # noqa: F401  (the fixture)
 
 runner = CliRunner()
@@ -104,3 +105,44 @@ def test_import_staff_names_a_missing_organisation_or_file(
     file.write_text(HEADER + "A,a@acme.ru,,,,\n", encoding="utf-8")
     unknown = runner.invoke(cli, ["import-staff", str(file), "--org", "nope"])
     assert unknown.exit_code == 1 and "no organisation with the slug 'nope'" in unknown.stderr
+
+
+def test_import_kpis_checks_every_row_and_imports_all_or_the_good_ones(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    _org(database_url)
+    staff_file = tmp_path / "staff.csv"
+    staff_file.write_text(HEADER + "Анна Петрова,anna@acme.ru,,,passive,\n", encoding="utf-8")
+    runner.invoke(cli, ["import-staff", str(staff_file), "--org", "acme", "--apply"])
+    file = tmp_path / "kpis.csv"
+    file.write_bytes(
+        codecs.BOM_UTF8
+        + (
+            b"email;period;kpi;value\n"
+            b"anna@acme.ru;2026-01;customer_satisfaction;88,5\n"
+            b"anna@acme.ru;2026-01;close_rate;120\n"
+            b"ghost@acme.ru;2026-01;close_rate;12\n"
+        )
+    )
+    refused = runner.invoke(cli, ["import-kpis", str(file), "--org", "acme"])
+    assert refused.exit_code == 1
+    assert "read as UTF-8 (BOM)" in refused.stdout
+    assert "Line 3, column value: close_rate is a share in percent" in refused.stderr
+    assert (
+        "Line 4, column email: No one in the staff directory has the e-mail ghost@acme.ru"
+        in refused.stderr
+    )
+    assert _values(database_url) == []
+    dry = runner.invoke(
+        cli, ["import-kpis", str(file), "--org", "acme", "--dry-run", "--skip-invalid"]
+    )
+    assert "Dry run" in dry.stdout and _values(database_url) == []
+    chosen = runner.invoke(cli, ["import-kpis", str(file), "--org", "acme", "--skip-invalid"])
+    assert chosen.exit_code == 1 and "1 added" in chosen.stdout
+    assert _values(database_url) == [("customer_satisfaction", 88.5)]
+
+
+def _values(url: str) -> list[tuple[str, float]]:
+    with Session(make_engine(url)) as session:
+        return [(v.kpi_id, v.value) for v in session.exec(select(KpiValue))]
