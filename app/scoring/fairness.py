@@ -77,7 +77,7 @@ def selection_rates(
     for group, chosen in zip(groups, selected, strict=True):
         if group:
             counts[group][0] += 1
-            counts[group][1] += bool(chosen)
+            counts[group][1] += int(bool(chosen))
     rates = {g: s / n for g, (n, s) in counts.items() if n >= min_group}
     highest = max(rates.values(), default=None)
     out = []
