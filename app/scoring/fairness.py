@@ -81,13 +81,13 @@ def selection_rates(
     rates = {g: s / n for g, (n, s) in counts.items() if n >= min_group}
     highest = max(rates.values(), default=None)
     out = []
-    for group, (n, chosen) in counts.items():
+    for group, (n, taken) in counts.items():
         if group not in rates:
             out.append(SelectionRow(group, n, None, None, None, None))
             continue
         ratio = _ratio(rates[group], highest)
         flag = None if ratio is None else ratio < FOUR_FIFTHS
-        out.append(SelectionRow(group, n, chosen, rates[group], ratio, flag))
+        out.append(SelectionRow(group, n, taken, rates[group], ratio, flag))
     return out
 
 
@@ -104,7 +104,7 @@ def scoring_rates(
     for group, score in zip(groups, scores, strict=True):
         if group:
             counts[group][0] += 1
-            counts[group][1] += score > median
+            counts[group][1] += int(score > median)
     rates = {g: above / n for g, (n, above) in counts.items() if n >= min_group}
     highest = max(rates.values(), default=None)
     return [
