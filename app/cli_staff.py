@@ -6,10 +6,12 @@ directory's commands and their output live together.
 
 from __future__ import annotations
 
+import json
+import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session, select
@@ -195,7 +197,146 @@ def import_kpis(
             raise typer.Exit(1)
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "y", "да", "selected", "hired"})
+FALSE_WORDS = frozenset({"0", "false", "no", "n", "нет", "rejected", ""})
+
+
+def fairness(
+    decisions: Annotated[
+        Path, typer.Option("--decisions", help="CSV: one row per person, any columns.")
+    ],
+    group_column: Annotated[
+        str, typer.Option("--group-column", help="The column naming each person's group.")
+    ],
+    selected_column: Annotated[
+        str | None,
+        typer.Option("--selected-column", help="1/0, yes/no, true/false: was the person selected."),
+    ] = None,
+    score_column: Annotated[
+        str | None, typer.Option("--score-column", help="A score (higher is better).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Leave bad rows out instead of stopping.")
+    ] = False,
+) -> None:
+    """Adverse impact of decisions made anywhere: selection rates per group with impact
+    ratios (flagged below 0.8, the four-fifths rule) and, with a score column, scoring rates
+    (the share above the median, as in NYC Local Law 144 audits). Groups under 5 are
+    suppressed. Without --selected-column, scoring above the median counts as selected."""
+    from app.scoring.fairness import audit_json, scoring_rates, selection_rates
+    from app.services.csvfile import read_csv
+
+    if selected_column is None and score_column is None:
+        raise _fail("Error: give --selected-column or --score-column (or both).")
+    group = group_column.strip().lower()
+    selected_name = selected_column.strip().lower() if selected_column else None
+    score_name = score_column.strip().lower() if score_column else None
+    required = [c for c in (group, selected_name, score_name) if c]
+    try:
+        table = read_csv(_read(decisions), required=required, others=True)
+    except ServiceError as exc:
+        raise _fail(f"{decisions}: {exc.message}") from None
+    problems = list(table.problems)
+    groups: list[str | None] = []
+    chosen: list[bool] = []
+    scores: list[float] = []
+    for row in table.rows:
+        bad = False
+        picked = False
+        value = 0.0
+        if selected_name:
+            word = row.values[selected_name].strip().lower()
+            if word in TRUE_WORDS | FALSE_WORDS:
+                picked = word in TRUE_WORDS
+            else:
+                message = f"'{row.values[selected_name]}' is not a yes or no (use 1 or 0)"
+                problems.append(RowProblem(row.line, selected_name, message))
+                bad = True
+        if score_name:
+            text = row.values[score_name].strip().replace(",", ".")
+            try:
+                value = float(text)
+                if value != value or value in (float("inf"), float("-inf")):
+                    raise ValueError
+            except ValueError:
+                message = f"'{row.values[score_name]}' is not a number"
+                problems.append(RowProblem(row.line, score_name, message))
+                bad = True
+        if bad:
+            continue
+        groups.append(row.values[group].strip() or None)
+        chosen.append(picked)
+        scores.append(value)
+    if problems:
+        typer.echo(f"{decisions}: {len({p.line for p in problems})} bad rows", err=True)
+        _print_problems(sorted(problems, key=lambda p: p.line))
+        if not skip_invalid:
+            raise _fail(
+                "Nothing was computed: correct the rows, or leave them out with --skip-invalid."
+            )
+    if not groups:
+        raise _fail(f"{decisions}: no rows left to audit.")
+    if selected_name is None:
+        median = statistics.median(scores)
+        chosen = [score > median for score in scores]
+    selection = selection_rates(groups, chosen)
+    scoring = scoring_rates(groups, scores) if score_name else None
+    if as_json:
+        typer.echo(json.dumps(audit_json(selection, scoring), ensure_ascii=False, indent=2))
+    else:
+        _print_audit(decisions, table.encoding, groups, selection, scoring, scores)
+    if problems:
+        raise typer.Exit(1)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _print_audit(
+    path: Path,
+    encoding: str,
+    groups: list[str | None],
+    selection: list[Any],
+    scoring: list[Any] | None,
+    scores: list[float],
+) -> None:
+    unknown = sum(1 for g in groups if not g)
+    typer.echo(f"{path}: {len(groups)} people (read as {encoding}); {unknown} without a group.")
+    typer.echo("Selection rates (an impact ratio below 0.80 is flagged: the four-fifths rule):")
+    typer.echo(f"  {'group':20} {'n':>6} {'selected':>9} {'rate':>8} {'ratio':>7}")
+    for row in selection:
+        if row.suppressed:
+            typer.echo(f"  {row.group:20} {row.n:>6}  fewer than 5 people: not shown")
+            continue
+        flag = "  FLAG" if row.flag else ""
+        typer.echo(
+            f"  {row.group:20} {row.n:>6} {row.selected:>9} {_percent(row.selection_rate):>8} "
+            f"{_ratio(row.impact_ratio):>7}{flag}"
+        )
+    if scoring is not None:
+        median = statistics.median(scores)
+        typer.echo(
+            f"Scoring rates (the share strictly above the median, {median:g}, of all scores):"
+        )
+        typer.echo(f"  {'group':20} {'n':>6} {'above':>9} {'rate':>8} {'ratio':>7}")
+        for srow in scoring:
+            if srow.suppressed:
+                typer.echo(f"  {srow.group:20} {srow.n:>6}  fewer than 5 people: not shown")
+                continue
+            typer.echo(
+                f"  {srow.group:20} {srow.n:>6} {srow.above_median:>9} "
+                f"{_percent(srow.scoring_rate):>8} {_ratio(srow.impact_ratio):>7}"
+            )
+
+
 def register(cli: typer.Typer) -> None:
     """Add the directory's commands to `salesfit`."""
     cli.command("import-staff")(import_staff)
     cli.command("import-kpis")(import_kpis)
+    cli.command("fairness")(fairness)

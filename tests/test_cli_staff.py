@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -146,3 +147,159 @@ def test_import_kpis_checks_every_row_and_imports_all_or_the_good_ones(
 def _values(url: str) -> list[tuple[str, float]]:
     with Session(make_engine(url)) as session:
         return [(v.kpi_id, v.value) for v in session.exec(select(KpiValue))]
+
+
+DECISIONS = (
+    "name,gender,hired,score\n"
+    "a,f,1,70\nb,f,0,60\nc,f,1,80\nd,f,0,50\ne,f,1,65\n"
+    "f,m,1,90\ng,m,1,85\nh,m,1,75\ni,m,0,40\nj,m,1,72\n"
+    "k,x,1,77\nl,,0,30\n"
+)
+
+
+def test_fairness_json_is_exactly_the_agreed_shape_with_hand_computed_values(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "decisions.csv"
+    file.write_text(DECISIONS, encoding="utf-8")
+    result = runner.invoke(
+        cli,
+        [
+            "fairness",
+            "--decisions",
+            str(file),
+            "--group-column",
+            "gender",
+            "--selected-column",
+            "hired",
+            "--score-column",
+            "score",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "groups": [
+            # f: 3 of 5 = 0.6; m: 4 of 5 = 0.8; 0.6 / 0.8 = 0.75 < 0.8
+            {
+                "group": "f",
+                "n": 5,
+                "selected": 3,
+                "selection_rate": 0.6,
+                "impact_ratio": 0.75,
+                "flag": True,
+            },
+            {
+                "group": "m",
+                "n": 5,
+                "selected": 4,
+                "selection_rate": 0.8,
+                "impact_ratio": 1.0,
+                "flag": False,
+            },
+            {
+                "group": "x",
+                "n": 1,
+                "selected": None,
+                "selection_rate": None,
+                "impact_ratio": None,
+                "flag": None,
+            },
+        ],
+        # median of all 12 scores (30..90) is 71: f above it: 80 (1 of 5); m: 90, 85, 75, 72
+        "scoring_rate": [
+            {"group": "f", "n": 5, "above_median": 1, "scoring_rate": 0.2, "impact_ratio": 0.25},
+            {"group": "m", "n": 5, "above_median": 4, "scoring_rate": 0.8, "impact_ratio": 1.0},
+            {
+                "group": "x",
+                "n": 1,
+                "above_median": None,
+                "scoring_rate": None,
+                "impact_ratio": None,
+            },
+        ],
+    }
+    only_selected = runner.invoke(
+        cli,
+        [
+            "fairness",
+            "--decisions",
+            str(file),
+            "--group-column",
+            "GENDER",
+            "--selected-column",
+            "hired",
+            "--json",
+        ],
+    )
+    assert set(json.loads(only_selected.stdout)) == {"groups"}
+    text = runner.invoke(
+        cli,
+        [
+            "fairness",
+            "--decisions",
+            str(file),
+            "--group-column",
+            "gender",
+            "--selected-column",
+            "hired",
+        ],
+    )
+    assert "FLAG" in text.stdout and "fewer than 5 people: not shown" in text.stdout
+    assert "1 without a group" in text.stdout
+
+
+def test_fairness_refuses_bad_rows_unless_told_and_names_them(tmp_path: Path) -> None:
+    file = tmp_path / "decisions.csv"
+    file.write_text(DECISIONS + "m1,m,maybe,50\nm2,m,1,lots\n", encoding="utf-8")
+    args = [
+        "fairness",
+        "--decisions",
+        str(file),
+        "--group-column",
+        "gender",
+        "--selected-column",
+        "hired",
+        "--score-column",
+        "score",
+        "--json",
+    ]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert "Line 14, column hired: 'maybe' is not a yes or no" in refused.stderr
+    assert "Line 15, column score: 'lots' is not a number" in refused.stderr
+    skipped = runner.invoke(cli, [*args, "--skip-invalid"])
+    assert skipped.exit_code == 1
+    assert json.loads(skipped.stdout)["groups"][1]["n"] == 5  # the bad rows left out
+    neither = runner.invoke(cli, ["fairness", "--decisions", str(file), "--group-column", "gender"])
+    assert neither.exit_code == 1 and "--selected-column or --score-column" in neither.stderr
+    missing = runner.invoke(
+        cli,
+        ["fairness", "--decisions", str(file), "--group-column", "sex", "--score-column", "score"],
+    )
+    assert missing.exit_code == 1 and "lacks the column sex" in missing.stderr
+
+
+def test_fairness_without_a_selection_counts_scores_above_the_median(tmp_path: Path) -> None:
+    file = tmp_path / "decisions.csv"
+    file.write_text(DECISIONS, encoding="utf-8")
+    result = runner.invoke(
+        cli,
+        [
+            "fairness",
+            "--decisions",
+            str(file),
+            "--group-column",
+            "gender",
+            "--score-column",
+            "score",
+            "--json",
+        ],
+    )
+    out = json.loads(result.stdout)
+    assert [(g["group"], g["selected"]) for g in out["groups"]] == [("f", 1), ("m", 4), ("x", None)]
+    assert [(s["group"], s["above_median"]) for s in out["scoring_rate"]] == [
+        ("f", 1),
+        ("m", 4),
+        ("x", None),
+    ]

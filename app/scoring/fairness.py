@@ -24,10 +24,11 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from typing import Any
 
 MIN_GROUP = 5
-FOUR_FIFTHS = 0.8
+FOUR_FIFTHS = Fraction(4, 5)
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,15 @@ def _groups(groups: Sequence[str | None]) -> list[str]:
     return sorted({g for g in groups if g})
 
 
-def _ratio(rate: float | None, highest: float | None) -> float | None:
-    if rate is None or highest is None or highest <= 0:
+def _ratio(rate: Fraction, highest: Fraction | None) -> Fraction | None:
+    """rate / highest, exactly (so that 0.6 / 0.75 is 0.8 and not 0.7999...)."""
+    if highest is None or highest <= 0:
         return None
     return rate / highest
+
+
+def _float(value: Fraction | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def selection_rates(
@@ -78,7 +84,7 @@ def selection_rates(
         if group:
             counts[group][0] += 1
             counts[group][1] += int(bool(chosen))
-    rates = {g: s / n for g, (n, s) in counts.items() if n >= min_group}
+    rates = {g: Fraction(s, n) for g, (n, s) in counts.items() if n >= min_group}
     highest = max(rates.values(), default=None)
     out = []
     for group, (n, taken) in counts.items():
@@ -87,7 +93,7 @@ def selection_rates(
             continue
         ratio = _ratio(rates[group], highest)
         flag = None if ratio is None else ratio < FOUR_FIFTHS
-        out.append(SelectionRow(group, n, taken, rates[group], ratio, flag))
+        out.append(SelectionRow(group, n, taken, float(rates[group]), _float(ratio), flag))
     return out
 
 
@@ -105,12 +111,12 @@ def scoring_rates(
         if group:
             counts[group][0] += 1
             counts[group][1] += int(score > median)
-    rates = {g: above / n for g, (n, above) in counts.items() if n >= min_group}
+    rates = {g: Fraction(above, n) for g, (n, above) in counts.items() if n >= min_group}
     highest = max(rates.values(), default=None)
     return [
         ScoringRow(group, n, None, None, None)
         if group not in rates
-        else ScoringRow(group, n, above, rates[group], _ratio(rates[group], highest))
+        else ScoringRow(group, n, above, float(rates[group]), _float(_ratio(rates[group], highest)))
         for group, (n, above) in counts.items()
     ]
 

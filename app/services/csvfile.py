@@ -108,8 +108,15 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(content: bytes, *, required: Sequence[str], optional: Sequence[str] = ()) -> CsvTable:
-    """The rows of a CSV file with the `required` columns (and perhaps the `optional` ones).
+def read_csv(
+    content: bytes,
+    *,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+    others: bool = False,
+) -> CsvTable:
+    """The rows of a CSV file with the `required` columns (and perhaps the `optional` ones;
+    with `others`, any further columns too).
 
     Invalid when the file cannot be read or its header is wrong; rows that cannot be read
     (more cells than columns) are listed in `problems` with their line, the others are
@@ -127,6 +134,8 @@ def read_csv(content: bytes, *, required: Sequence[str], optional: Sequence[str]
         raise Invalid(_("The first line cannot be read: %(error)s") % {"error": exc}) from None
     columns = [name.strip().lstrip("\ufeff").lower() for name in header]
     allowed = [*required, *optional]
+    if others:
+        allowed += [name for name in columns if name and name not in allowed]
     unknown = [name for name in columns if name and name not in allowed]
     repeated = sorted({name for name in columns if name and columns.count(name) > 1})
     missing = [name for name in required if name not in columns]

@@ -16,7 +16,7 @@ def test_selection_rates_and_the_four_fifths_flag_by_hand() -> None:
     f, m, x = rows["f"], rows["m"], rows["x"]
     assert (f.n, f.selected, f.selection_rate, f.impact_ratio, f.flag) == (10, 6, 0.6, 1.0, False)
     assert (m.n, m.selected, m.selection_rate) == (20, 9, 0.45)
-    assert m.impact_ratio == pytest.approx(0.75) and m.flag is True  # 0.45 / 0.6 < 0.8
+    assert m.impact_ratio == 0.75 and m.flag is True  # 0.45 / 0.6 < 0.8, exactly
     # a suppressed group shows its size and nothing else, and is no reference
     assert (x.n, x.selected, x.selection_rate, x.impact_ratio, x.flag) == (
         3,
@@ -50,7 +50,7 @@ def test_scoring_rates_use_the_median_of_everyone_by_hand() -> None:
     # a: 1,3,5,7,9,10 -> above: 7,9,10 = 3 of 6; b: 2,4,6,8,11 -> above: 8,11 = 2 of 5
     assert (a.n, a.above_median, a.scoring_rate, a.impact_ratio) == (6, 3, 0.5, 1.0)
     assert (b.n, b.above_median, b.scoring_rate) == (5, 2, 0.4)
-    assert b.impact_ratio == pytest.approx(0.8)
+    assert b.impact_ratio == 0.8  # 0.4 / 0.5, exactly: not flagged as 0.7999...
 
 
 def test_the_median_itself_is_not_above_it() -> None:
@@ -89,3 +89,15 @@ def test_mismatched_lengths_are_refused() -> None:
         selection_rates(["a"], [True, False])
     with pytest.raises(ValueError):
         scoring_rates(["a"], [])
+
+
+def test_ratios_are_exact_where_floats_would_flag_wrongly() -> None:
+    # 0.6 / 0.75 is 0.7999999999999999 in floating point, but exactly four fifths
+    assert 0.6 / 0.75 < 0.8
+    rows = selection_rates(
+        ["a"] * 10 + ["b"] * 20, [True] * 6 + [False] * 4 + [True] * 15 + [False] * 5
+    )
+    assert [(r.group, r.impact_ratio, r.flag) for r in rows] == [
+        ("a", 0.8, False),
+        ("b", 1.0, False),
+    ]
