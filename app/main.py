@@ -29,6 +29,7 @@ from app.web.routes import (
     api_staff,
     auth,
     candidate,
+    fairness,
     health,
     hr,
     pages,
@@ -37,6 +38,7 @@ from app.web.routes import (
     reviews,
     staff,
     teams,
+    validation,
 )
 from app.web.templating import render
 
@@ -81,6 +83,8 @@ def create_app(
         app.include_router(module.router)
     app.include_router(staff.router)
     app.include_router(api_staff.router)
+    app.include_router(validation.router)
+    app.include_router(fairness.router)
     _install_docs(app)
     _install_error_handlers(app)
     return app

@@ -231,7 +231,8 @@ def proposed_weights(
     learned = {c: total * positive[list(competencies).index(c)] / positive.sum() for c in ids}
     share = n / (n + prior_people)
     return {
-        c: max(MIN_WEIGHT, round((1 - share) * current[c] + share * learned[c], 2)) for c in ids
+        c: max(MIN_WEIGHT, round(float((1 - share) * current[c] + share * learned[c]), 2))
+        for c in ids
     }
 
 

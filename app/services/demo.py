@@ -21,6 +21,7 @@ from app.scoring.loader import Catalog
 from app.services.accounts import create_user
 from app.services.audit import record_event
 from app.services.campaigns import create_campaign, invite
+from app.services.demo_staff import seed_staff
 from app.services.people import add_person
 
 DEMO_SLUG = "demo"
@@ -139,6 +140,14 @@ def seed_demo(
         candidate_url = invite(
             session, campaign=hiring, person=maria, secret_key=secret_key, base_url=base_url
         ).url
+    seed_staff(  # the directory: teams, assessed staff, KPIs (app/services/demo_staff.py)
+        session,
+        catalog,
+        organisation_id=organisation.id,
+        users=users,
+        secret_key=secret_key,
+        base_url=base_url,
+    )
     record_event(session, organisation_id=organisation.id, actor="system", action="demo.seeded")
     session.commit()
     return Demo(logins, candidate_url)

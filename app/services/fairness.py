@@ -57,6 +57,13 @@ def value_label(attribute: str, value: str) -> str:
     return labels.get(value, value)
 
 
+def consent_needed() -> str:
+    return _(
+        "Tick the box to agree to these answers being stored for the fairness check, or "
+        "simply close the page."
+    )
+
+
 def check_answers(answers: Mapping[str, str | None]) -> dict[str, str]:
     """The answers given (empty means "prefer not to say"), or Invalid naming the question."""
     checked: dict[str, str] = {}

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from app.db import upsert, utcnow
@@ -352,26 +353,39 @@ def apply_kpi_plan(
             )
             % {"count": len(plan.bad_lines)}
         )
-    organisation_id = None
-    for entry in [*plan.new, *plan.replaced]:
-        person = session.exec(select(Person).where(Person.id == entry.person_id)).one()
-        organisation_id = person.organisation_id
+    ids = {e.person_id for e in [*plan.new, *plan.replaced]}
+    organisations = dict(
+        session.exec(
+            select(Person.id, Person.organisation_id).where(col(Person.id).in_(list(ids)))
+        ).all()
+    )
+    now = utcnow()
+
+    def row(entry: KpiEntry) -> dict[str, Any]:
+        return {
+            "organisation_id": organisations[entry.person_id],
+            "person_id": entry.person_id,
+            "kpi_id": entry.kpi_id,
+            "period_start": entry.period,
+            "period_end": month_end(entry.period),
+            "value": entry.value,
+            "source": source,
+            "created_at": now,
+        }
+
+    if plan.new:
+        # One multi-row INSERT: a concurrent import of the same month fails on the unique
+        # key and rolls the whole import back rather than duplicating anything.
+        session.execute(insert(KpiValue), [row(entry) for entry in plan.new])
+    for entry in plan.replaced:
         upsert(
             session,
             KpiValue,
-            {
-                "organisation_id": person.organisation_id,
-                "person_id": entry.person_id,
-                "kpi_id": entry.kpi_id,
-                "period_start": entry.period,
-                "period_end": month_end(entry.period),
-                "value": entry.value,
-                "source": source,
-                "created_at": utcnow(),
-            },
+            row(entry),
             keys=["person_id", "kpi_id", "period_start"],
             update={"value": "value", "source": "source", "period_end": "period_end"},
         )
+    organisation_id = next(iter(organisations.values()), None)
     if organisation_id is not None:
         record_event(
             session,

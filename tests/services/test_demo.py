@@ -24,10 +24,10 @@ def test_the_demo_has_staff_teams_and_a_campaign(db: Session, catalog: Catalog) 
         assert authenticate(db, email=login.email, password=login.password) is not None
     organisation = db.exec(select(Organisation)).one()
     scope_to_organisation(db, organisation.id or 0)
-    assert len(db.exec(select(Team)).all()) == 2
+    assert len(db.exec(select(Team)).all()) >= 2  # more from demo_staff
     assert db.exec(select(Person)).all()
     campaigns = db.exec(select(Campaign)).all()
-    assert len(campaigns) == 2 and all(c.battery_id in catalog.batteries for c in campaigns)
+    assert len(campaigns) >= 2 and all(c.battery_id in catalog.batteries for c in campaigns)
     assert all(
         u.password_hash and u.password_hash.startswith("$argon2") for u in db.exec(select(User))
     )

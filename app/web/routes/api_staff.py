@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from app.i18n import gettext as _
 from app.models import Person, PersonKind, Role, Team, User
-from app.services import kpis, staff
+from app.scoring.validation import MIN_PEOPLE
+from app.services import fairness, kpis, staff, validation
 from app.services.errors import Invalid, NotFound
 from app.web.deps import CatalogDep, SessionDep
 from app.web.routes.api import ApiProblem, Id, _api_roles, _ApiRoute, _changing, _errors
@@ -452,3 +453,112 @@ def person_kpis(
         ],
         attainment=cells.overall(model),
     )
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+class AucOut(Strict):
+    estimate: float
+    low: float = Field(description="95% bootstrap interval")
+    high: float
+
+
+class CorrelationOut(Strict):
+    competency: str
+    n: int
+    r: float | None
+    low: float | None = Field(description="95% interval (Fisher's z)")
+    high: float | None
+
+
+@router.get(
+    "/validation",
+    name="api:validation",
+    summary="Local validation of a role's profile",
+    tags=["validation"],
+    responses=_errors(401, 403, 422),
+)
+def read_validation(
+    user: Reader,
+    session: SessionDep,
+    catalog: CatalogDep,
+    role: Annotated[str, Query(description="a profile id: active or passive")],
+    months: Annotated[
+        int, Query(ge=1, le=kpis.MAX_MONTHS, description="the KPI window")
+    ] = kpis.DEFAULT_MONTHS,
+) -> dict[str, Any]:
+    """Always `role`, `n` (people with both an assessment and KPI results) and `needed` (how
+    many more before anything is computed; 0 when enough). When enough: the correlations,
+    the AUCs with intervals and the proposed weights."""
+    evidence = validation.local_validation(session, catalog, role, months=months)
+    out: dict[str, Any] = {
+        "role": evidence.role,
+        "n": evidence.n,
+        "needed": evidence.needed,
+        "minimum": MIN_PEOPLE,
+        "window": {
+            "start": kpis.period_label(evidence.window.start),
+            "end": kpis.period_label(evidence.window.end),
+            "months": evidence.window.months,
+        },
+        "model_version": evidence.model_version,
+    }
+    result = evidence.result
+    if evidence.problem:
+        out["problem"] = evidence.problem
+    if result is None:
+        return out
+
+    def auc(value: Any) -> dict[str, float] | None:
+        return None if value is None else AucOut(**value.__dict__).model_dump()
+
+    out.update(
+        {
+            "top_performers": result.top,
+            "correlations": [
+                CorrelationOut(**c.__dict__).model_dump() for c in result.correlations
+            ],
+            "model_auc": auc(result.model_auc),
+            "profile_auc": auc(result.profile_auc),
+            "proposed_auc": auc(result.proposed_auc),
+            "coefficients": result.coefficients,
+            "weights": {"current": result.current_weights, "proposed": result.proposed_weights},
+            "folds": result.folds,
+        }
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- fairness
+
+
+@router.get(
+    "/campaigns/{campaign_id}/fairness",
+    name="api:campaign_fairness",
+    summary="The fairness audit of a campaign",
+    tags=["fairness"],
+    responses=_errors(401, 403, 404),
+)
+def campaign_fairness(campaign_id: Id, user: Reader, session: SessionDep) -> dict[str, Any]:
+    """Per attribute (gender, age band) the selection rates with impact ratios and the
+    four-fifths flag, and the scoring rates; groups under 5 suppressed (counts only)."""
+    from app.scoring.fairness import audit_json
+    from app.services.campaigns import get_campaign
+
+    audit = fairness.campaign_audit(session, get_campaign(session, campaign_id))
+    return {
+        "campaign_id": campaign_id,
+        "target_role": str(audit.campaign.target_role),
+        "people": audit.people,
+        "selected": audit.selected,
+        "min_group": audit.min_group,
+        "attributes": [
+            {
+                "attribute": a.attribute,
+                "with_data": a.with_data,
+                **audit_json(a.selection, a.scoring),
+            }
+            for a in audit.attributes
+        ],
+    }

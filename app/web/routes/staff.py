@@ -58,7 +58,7 @@ async def form_data(request: Request) -> FormData:
 Posted = Annotated[FormData, Depends(form_data)]
 
 
-def _text(form: FormData, name: str) -> str:
+def form_text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
 
@@ -75,7 +75,7 @@ def _number(value: str | None, default: int | None = None) -> int | None:
     return int(value.strip())
 
 
-def _months(value: str | None) -> int:
+def months_param(value: str | None) -> int:
     months = _number(value, kpis.DEFAULT_MONTHS) or kpis.DEFAULT_MONTHS
     return months if 1 <= months <= kpis.MAX_MONTHS else kpis.DEFAULT_MONTHS
 
@@ -261,22 +261,22 @@ def _values_from(
             errors[name] = exc.message
 
     if "full_name" in fields:
-        check("full_name", lambda: staff.clean_name(_text(form, "full_name")))
+        check("full_name", lambda: staff.clean_name(form_text(form, "full_name")))
     if "email" in fields:
-        check("email", lambda: clean_email(_text(form, "email")))
+        check("email", lambda: clean_email(form_text(form, "email")))
     if "current_role" in fields:
-        check("current_role", lambda: staff.clean_role(model, _text(form, "current_role")))
-        found["clear_role"] = not _text(form, "current_role")
+        check("current_role", lambda: staff.clean_role(model, form_text(form, "current_role")))
+        found["clear_role"] = not form_text(form, "current_role")
     if "hire_date" in fields:
-        check("hire_date", lambda: staff.parse_date(_text(form, "hire_date")))
-        found["clear_hire_date"] = not _text(form, "hire_date")
+        check("hire_date", lambda: staff.parse_date(form_text(form, "hire_date")))
+        found["clear_hire_date"] = not form_text(form, "hire_date")
     if "team" in fields:
-        raw = _text(form, "team")
+        raw = form_text(form, "team")
         if raw:
             check("team", lambda: staff.find_team(session, _number(raw) or 0))
         found["clear_team"] = not raw
     if "manager" in fields:
-        raw = _text(form, "manager")
+        raw = form_text(form, "manager")
         if raw:
             check("manager", lambda: staff.manager_by_id(session, _number(raw) or 0))
         found["clear_manager"] = not raw
@@ -301,7 +301,7 @@ def person_create(
             errors[exc.field or "email"] = exc.message
     if errors:
         session.rollback()
-        shown = {name: _text(form, name) for name in PERSON_FIELDS}
+        shown = {name: form_text(form, name) for name in PERSON_FIELDS}
         return _person_form(request, session, catalog, values=shown, errors=errors, status_code=422)
     session.commit()
     return _redirect(request, "staff:person", "added", person_id=person.id)
@@ -319,7 +319,7 @@ def _person_page(
     status_code: int = 200,
 ) -> Response:
     model = catalog.model.definition
-    months = _months(request.query_params.get("months"))
+    months = months_param(request.query_params.get("months"))
     span, trends = kpis.person_trend(session, model, person, months=months)
     team_list = staff.list_teams(session)
     current = {
@@ -383,7 +383,7 @@ def _save_person(
     if errors:
         session.rollback()
         person = _visible_person(session, user, person_id)
-        shown = {name: _text(form, name) for name in fields}
+        shown = {name: form_text(form, name) for name in fields}
         return _person_page(
             request, session, catalog, user, person, errors=errors, values=shown, status_code=422
         )
@@ -423,7 +423,7 @@ def person_archive(
     request: Request, person_id: int, user: Editor, session: SessionDep, form: Posted
 ) -> Response:
     person = _visible_person(session, user, person_id)
-    archived = _text(form, "archived") == "1"
+    archived = form_text(form, "archived") == "1"
     staff.archive_person(session, person, archived=archived, actor_user_id=user.id)
     session.commit()
     return _redirect(
@@ -486,7 +486,7 @@ def _import_page(
 
 def _posted_content(form: FormData) -> bytes:
     try:
-        content = base64.b64decode(_text(form, "content"), validate=True)
+        content = base64.b64decode(form_text(form, "content"), validate=True)
     except (binascii.Error, ValueError):
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, _("The form was damaged; upload the file again.")
@@ -537,7 +537,7 @@ def staff_import_confirm(
         plan = staff.plan_staff_import(session, model, content)
     except ServiceError as exc:
         return _import_page(request, STAFF_IMPORT, error=exc.message, status_code=exc.status)
-    if plan.digest() != _text(form, "digest"):
+    if plan.digest() != form_text(form, "digest"):
         return _import_page(
             request,
             STAFF_IMPORT,
@@ -552,7 +552,7 @@ def staff_import_confirm(
             session,
             model,
             plan,
-            skip_invalid=_text(form, "skip_invalid") == "1",
+            skip_invalid=form_text(form, "skip_invalid") == "1",
             confirmed=confirmed,
             actor_user_id=user.id,
         )
@@ -601,7 +601,7 @@ def teams_page(
 def _team_values(
     session: Session, model: CompetencyModel, form: FormData, errors: dict[str, str]
 ) -> tuple[str, str | None, User | None]:
-    name, mode, manager = _text(form, "name"), _text(form, "sales_mode") or None, None
+    name, mode, manager = form_text(form, "name"), form_text(form, "sales_mode") or None, None
     try:
         staff.clean_team_name(name)
     except ServiceError as exc:
@@ -610,9 +610,9 @@ def _team_values(
         staff.clean_role(model, mode)
     except ServiceError as exc:
         errors["sales_mode"] = exc.message
-    if _text(form, "manager"):
+    if form_text(form, "manager"):
         try:
-            manager = staff.manager_by_id(session, _number(_text(form, "manager")) or 0)
+            manager = staff.manager_by_id(session, _number(form_text(form, "manager")) or 0)
         except ServiceError as exc:
             errors["manager"] = exc.message
     return name, mode, manager
@@ -642,7 +642,7 @@ def team_create(
                 "teams": staff.list_teams(session),
                 "show_archived": False,
                 "managers": staff.managers(session),
-                "values": {k: _text(form, k) for k in ("name", "sales_mode", "manager")},
+                "values": {k: form_text(form, k) for k in ("name", "sales_mode", "manager")},
                 "errors": errors,
                 "can_edit": True,
                 "notice": None,
@@ -665,7 +665,7 @@ def _team_page(
     status_code: int = 200,
 ) -> Response:
     model = catalog.model.definition
-    months = _months(request.query_params.get("months"))
+    months = months_param(request.query_params.get("months"))
     overview = staff.team_overview(session, catalog, team, months=months)
     current = {
         "name": team.name,
@@ -734,7 +734,7 @@ def team_save(
     if errors:
         session.rollback()
         team = _visible_team(session, user, team_id)
-        shown = {k: _text(form, k) for k in ("name", "sales_mode", "manager")}
+        shown = {k: form_text(form, k) for k in ("name", "sales_mode", "manager")}
         return _team_page(
             request, session, catalog, user, team, errors=errors, values=shown, status_code=422
         )
@@ -752,7 +752,7 @@ def team_archive(
     form: Posted,
 ) -> Response:
     team = _visible_team(session, user, team_id)
-    archived = _text(form, "archived") == "1"
+    archived = form_text(form, "archived") == "1"
     try:
         staff.archive_team(session, team, archived=archived, actor_user_id=user.id)
     except ServiceError as exc:
@@ -782,7 +782,7 @@ def team_targets(
 ) -> Response:
     model = catalog.model.definition
     team = _visible_team(session, user, team_id)
-    values = {kpi_id: _text(form, f"target_{kpi_id}") for kpi_id in model.kpis}
+    values = {kpi_id: form_text(form, f"target_{kpi_id}") for kpi_id in model.kpis}
     try:
         kpis.set_targets(session, model, team=team, values=values, actor_user_id=user.id)
     except Invalid as exc:
@@ -842,7 +842,7 @@ def kpi_targets(
     request: Request, user: TargetSetter, session: SessionDep, catalog: CatalogDep, form: Posted
 ) -> Response:
     model = catalog.model.definition
-    values = {kpi_id: _text(form, f"target_{kpi_id}") for kpi_id in model.kpis}
+    values = {kpi_id: form_text(form, f"target_{kpi_id}") for kpi_id in model.kpis}
     try:
         kpis.set_targets(session, model, team=None, values=values, actor_user_id=user.id)
     except Invalid as exc:
@@ -895,7 +895,7 @@ def kpi_import_confirm(
         plan = kpis.plan_kpi_file(session, catalog.model.definition, content)
     except ServiceError as exc:
         return _kpi_page(request, session, catalog, user, error=exc.message, status_code=exc.status)
-    if plan.digest() != _text(form, "digest"):
+    if plan.digest() != form_text(form, "digest"):
         return _kpi_page(
             request,
             session,
@@ -908,7 +908,10 @@ def kpi_import_confirm(
         )
     try:
         result = kpis.apply_kpi_plan(
-            session, plan, skip_invalid=_text(form, "skip_invalid") == "1", actor_user_id=user.id
+            session,
+            plan,
+            skip_invalid=form_text(form, "skip_invalid") == "1",
+            actor_user_id=user.id,
         )
     except ServiceError as exc:
         session.rollback()
