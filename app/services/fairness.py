@@ -25,7 +25,7 @@ from app.i18n import gettext as _
 from app.models import Campaign, Consent, GroupMembership, Invitation
 from app.scoring.fairness import MIN_GROUP, ScoringRow, SelectionRow, scoring_rates, selection_rates
 from app.services.audit import record_event
-from app.services.errors import Invalid
+from app.services.errors import Invalid, NotFound
 from app.services.results import latest_results
 from app.services.snapshot_view import recommended_for, role_fit
 
@@ -163,6 +163,14 @@ class CampaignAudit:
     selected: int
     attributes: list[AttributeAudit] = field(default_factory=list)
     min_group: int = MIN_GROUP
+
+
+def find_campaign(session: Session, campaign_id: int) -> Campaign:
+    """The organisation's campaign (a query, not the identity map: always scoped)."""
+    campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id)).first()
+    if campaign is None:
+        raise NotFound(_("There is no such campaign."))
+    return campaign
 
 
 def campaign_audit(session: Session, campaign: Campaign) -> CampaignAudit:

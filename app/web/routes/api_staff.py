@@ -544,9 +544,8 @@ def campaign_fairness(campaign_id: Id, user: Reader, session: SessionDep) -> dic
     """Per attribute (gender, age band) the selection rates with impact ratios and the
     four-fifths flag, and the scoring rates; groups under 5 suppressed (counts only)."""
     from app.scoring.fairness import audit_json
-    from app.services.campaigns import get_campaign
 
-    audit = fairness.campaign_audit(session, get_campaign(session, campaign_id))
+    audit = fairness.campaign_audit(session, fairness.find_campaign(session, campaign_id))
     return {
         "campaign_id": campaign_id,
         "target_role": str(audit.campaign.target_role),

@@ -11,7 +11,6 @@ from sqlmodel import col, select
 
 from app.models import Campaign, Invitation, InvitationStatus, Role, User
 from app.services import fairness
-from app.services.campaigns import get_campaign
 from app.services.errors import ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import SessionDep, require_roles
@@ -46,7 +45,7 @@ def fairness_page(
     request: Request, campaign_id: int, user: Auditor, session: SessionDep
 ) -> Response:
     try:
-        campaign = get_campaign(session, campaign_id)
+        campaign = fairness.find_campaign(session, campaign_id)
     except ServiceError:
         raise HTTPException(status.HTTP_404_NOT_FOUND) from None
     audit = fairness.campaign_audit(session, campaign)
