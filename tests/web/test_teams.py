@@ -280,6 +280,7 @@ def test_the_api_answers_the_same_plan(client: TestClient, db: Session, desk: De
             }
         ],
         "blocking": [],
+        "kpi_attainment": None,  # no KPI values in this desk
     }
     assert grower["develop"][0]["activities"]
     assert body["not_a_fit"][0]["blocking"] == ["persistence"]

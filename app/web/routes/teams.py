@@ -106,6 +106,11 @@ def _role_name(model: CompetencyModel, role: str | None, language: str) -> str:
     return _("not recorded")
 
 
+def _attainment(value: float | None) -> str:
+    """KPI attainment as a whole per cent, or a dash."""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
 def _months(value: float | None) -> str:
     """Months as the plan gives them (halves), without a needless .0."""
     return "—" if value is None else number(value)
@@ -393,6 +398,7 @@ def transition_page(
             + "?"
             + urlencode({**dict(request.query_params), "all": "1"}),
             "role_name": lambda r: _role_name(model, r, language),
+            "kpi": _attainment,
         },
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
     )
@@ -429,6 +435,11 @@ class TransitionPersonOut(BaseModel):
     blocking: list[str] = Field(
         default_factory=list, description="not a fit: what development cannot close"
     )
+    kpi_attainment: float | None = Field(
+        None,
+        description="KPI results of the current role over the last three months against the "
+        "targets (1.0 = on target)",
+    )
 
 
 class TransitionOut(BaseModel):
@@ -446,6 +457,10 @@ class TransitionOut(BaseModel):
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def _rounded_ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _person_out(entry: teams.TransitionEntry, *, plan: bool = False) -> dict[str, Any]:
@@ -475,6 +490,7 @@ def _person_out(entry: teams.TransitionEntry, *, plan: bool = False) -> dict[str
         if plan
         else [],
         "blocking": list(entry.blocking) if not plan else [],
+        "kpi_attainment": _rounded_ratio(member.attainment),
     }
 
 
