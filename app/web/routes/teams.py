@@ -26,6 +26,7 @@ from app.services import teams
 from app.services.errors import ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import ApiUser, CatalogDep, SessionDep, require_roles
+from app.web.hyphenation import hyphenate
 from app.web.templating import number, render
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -181,6 +182,7 @@ def team_map(
             "page": page_number,
             "pages": pages_total,
             "recommendation_label": recommendation_label,
+            "hyphenate": hyphenate,
         },
     )
 
