@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from sqlmodel import Session, select
@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 from app.config import get_settings
 from app.db import make_engine, scope_to_organisation
 from app.models import Organisation
-from app.services.csvfile import RowProblem
+from app.scoring.definitions import CompetencyModel
+from app.services.csvfile import ImportPlan, RowProblem
 from app.services.errors import ServiceError
 
 
@@ -52,6 +53,28 @@ def _organisation_session(slug: str) -> Iterator[tuple[Session, Organisation]]:
         engine.dispose()
 
 
+P = TypeVar("P", bound=ImportPlan)
+
+
+@contextmanager
+def _planned(
+    file: Path, org: str, make_plan: Callable[[Session, CompetencyModel, bytes], P]
+) -> Iterator[tuple[Session, CompetencyModel, P]]:
+    """Read `file`, plan its import in the organisation and say how it was read; exit 1 with
+    the reason when it cannot be read at all."""
+    from app.scoring.loader import load_model
+
+    content = _read(file)
+    model = load_model(get_settings().model_file).definition
+    with _organisation_session(org) as (session, _organisation):
+        try:
+            plan = make_plan(session, model, content)
+        except ServiceError as exc:
+            raise _fail(f"{file}: {exc.message} Nothing was imported.") from None
+        typer.echo(f"{file}: read as {plan.encoding}, {plan.rows} rows.")
+        yield session, model, plan
+
+
 def _print_problems(problems: list[RowProblem]) -> None:
     for problem in problems:
         typer.echo(f"  {problem.text()}", err=True)
@@ -76,18 +99,9 @@ def import_staff(
     Without --apply, prints what would be added and changed and changes nothing. A file
     with a bad row changes nothing unless --skip-invalid; bad rows exit with status 1.
     """
-    from app.scoring.loader import load_model
     from app.services.staff import apply_staff_plan, plan_staff_import
 
-    content = _read(file)
-    model = load_model(get_settings().model_file).definition
-    with _organisation_session(org) as (session, _organisation):
-        try:
-            plan = plan_staff_import(session, model, content)
-        except ServiceError as exc:
-            raise _fail(f"{file}: {exc.message} Nothing was imported.") from None
-        rows = len(plan.added) + len(plan.changed) + len(plan.unchanged) + len(plan.bad_lines)
-        typer.echo(f"{file}: read as {plan.encoding}, {rows} rows.")
+    with _planned(file, org, plan_staff_import) as (session, model, plan):
         verb = "" if apply else "would be "
         typer.echo(f"New people ({verb}added): {len(plan.added)}")
         for entry in plan.added:
@@ -155,17 +169,9 @@ def import_kpis(
     unless --skip-invalid, and bad rows exit with status 1. A value already stored for the
     same person, KPI and month is replaced.
     """
-    from app.scoring.loader import load_model
     from app.services.kpis import apply_kpi_plan, plan_kpi_file
 
-    content = _read(file)
-    model = load_model(get_settings().model_file).definition
-    with _organisation_session(org) as (session, _organisation):
-        try:
-            plan = plan_kpi_file(session, model, content)
-        except ServiceError as exc:
-            raise _fail(f"{file}: {exc.message} Nothing was imported.") from None
-        typer.echo(f"{file}: read as {plan.encoding}, {plan.rows} rows.")
+    with _planned(file, org, plan_kpi_file) as (session, _model, plan):
         typer.echo(
             f"New values: {len(plan.new)}; replacing stored values: {len(plan.replaced)}; "
             f"the same as stored: {len(plan.unchanged)}."

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from app.i18n import gettext as _
 from app.services.errors import Invalid
@@ -47,6 +50,51 @@ class RowProblem:
                 "message": self.message,
             }
         return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+
+
+T = TypeVar("T")
+
+
+class RowChecks:
+    """Collects the problems of one row, cell by cell, so that every bad cell is reported."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.problems: list[RowProblem] = []
+
+    def check(self, column: str, fn: Callable[..., T], *args: Any) -> T | None:
+        """fn(*args), or None with the Invalid it raised recorded against `column`."""
+        try:
+            return fn(*args)
+        except Invalid as exc:
+            self.add(column, exc.message)
+            return None
+
+    def add(self, column: str | None, message: str) -> None:
+        self.problems.append(RowProblem(self.line, column, message))
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do, before anything changes: the rows' problems and, in the
+    subclasses, what each good row would add or change."""
+
+    encoding: str | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({p.line for p in self.problems})
+
+    @property
+    def rows(self) -> int:
+        """The rows read: the bad ones and those the subclass sorted into what they do."""
+        return len(self.bad_lines)
+
+    def fingerprint(self, content: dict[str, Any]) -> str:
+        """A digest of what the plan would do: a confirmation applies exactly what was shown."""
+        content = {**content, "problems": [[p.line, p.column, p.message] for p in self.problems]}
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

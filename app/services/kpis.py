@@ -17,8 +17,6 @@ values; active and passive KPIs are never mixed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 import statistics
@@ -35,7 +33,7 @@ from app.i18n import gettext as _
 from app.models import KpiTarget, KpiValue, Person, PersonKind, Team
 from app.scoring.definitions import CompetencyModel, Kpi, KpiDirection
 from app.services.audit import record_event
-from app.services.csvfile import RowProblem, read_csv
+from app.services.csvfile import ImportPlan, RowChecks, read_csv
 from app.services.errors import Invalid
 
 KPI_COLUMNS = ("email", "period", "kpi", "value")
@@ -166,28 +164,21 @@ class KpiEntry:
 
 
 @dataclass
-class KpiPlan:
-    encoding: str | None = None
+class KpiPlan(ImportPlan):
+    """What storing KPI values would do, before anything is changed."""
+
     new: list[KpiEntry] = field(default_factory=list)
     replaced: list[KpiEntry] = field(default_factory=list)
     unchanged: list[KpiEntry] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
-
-    @property
-    def bad_lines(self) -> list[int]:
-        return sorted({p.line for p in self.problems})
 
     @property
     def rows(self) -> int:
-        return len(self.new) + len(self.replaced) + len(self.unchanged) + len(self.bad_lines)
+        return len(self.new) + len(self.replaced) + len(self.unchanged) + super().rows
 
     def digest(self) -> str:
-        content = {
-            "new": [e.key() for e in self.new],
-            "replaced": [e.key() for e in self.replaced],
-            "problems": [[p.line, p.column, p.message] for p in self.problems],
-        }
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+        return self.fingerprint(
+            {"new": [e.key() for e in self.new], "replaced": [e.key() for e in self.replaced]}
+        )
 
 
 def plan_kpis(
@@ -215,35 +206,22 @@ def plan_kpis(
     seen: dict[tuple[int, str, date], int] = {}
     checked: list[tuple[int, Person, str, date, float]] = []
     for line, values in rows:
-        problems: list[RowProblem] = []
-
-        def check(column: str, fn: Any, *args: Any) -> Any:
-            try:
-                return fn(*args)
-            except Invalid as exc:
-                problems.append(RowProblem(line, column, exc.message))  # noqa: B023
-                return None
-
+        cells = RowChecks(line)
+        check = cells.check
         email = check("email", clean_email, str(values.get("email") or ""))
         person = staff.get(email) if email else None
         if email and person is None:
-            problems.append(
-                RowProblem(
-                    line,
-                    "email",
-                    _("No one in the staff directory has the e-mail %(email)s.") % {"email": email},
-                )
+            cells.add(
+                "email",
+                _("No one in the staff directory has the e-mail %(email)s.") % {"email": email},
             )
         elif person is not None and person.kind != PersonKind.employee:
-            problems.append(
-                RowProblem(
-                    line,
-                    "email",
-                    _(
-                        "%(email)s is a candidate, not a member of staff; add them to the staff directory first."
-                    )
-                    % {"email": email},
+            cells.add(
+                "email",
+                _(
+                    "%(email)s is a candidate, not a member of staff; add them to the staff directory first."
                 )
+                % {"email": email},
             )
         found = check("kpi", check_kpi, model, str(values.get("kpi") or ""))
         period = check(
@@ -254,38 +232,28 @@ def plan_kpis(
         )
         hired = person.hire_date if person is not None else None
         if period is not None and hired is not None and period < month_start(hired):
-            problems.append(
-                RowProblem(
-                    line,
-                    "period",
-                    _("%(period)s is before %(email)s was hired (%(hired)s).")
-                    % {
-                        "period": period_label(period),
-                        "email": email,
-                        "hired": hired.isoformat(),
-                    },
-                )
+            cells.add(
+                "period",
+                _("%(period)s is before %(email)s was hired (%(hired)s).")
+                % {"period": period_label(period), "email": email, "hired": hired.isoformat()},
             )
         if person is not None and found is not None and period is not None:
             key = (person.id or 0, found[0], period)
             if key in seen:
-                problems.append(
-                    RowProblem(
-                        line,
-                        "period",
-                        _("%(kpi)s of %(email)s for %(period)s is already on line %(line)s.")
-                        % {
-                            "kpi": found[0],
-                            "email": email,
-                            "period": period_label(period),
-                            "line": seen[key],
-                        },
-                    )
+                cells.add(
+                    "period",
+                    _("%(kpi)s of %(email)s for %(period)s is already on line %(line)s.")
+                    % {
+                        "kpi": found[0],
+                        "email": email,
+                        "period": period_label(period),
+                        "line": seen[key],
+                    },
                 )
             else:
                 seen[key] = line
-        if problems or person is None or found is None or period is None or value is None:
-            plan.problems.extend(problems)
+        if cells.problems or person is None or found is None or period is None or value is None:
+            plan.problems.extend(cells.problems)
             continue
         checked.append((line, person, found[0], period, value))
     stored = _stored(session, {(p.id or 0) for _l, p, *_rest in checked})

@@ -24,7 +24,7 @@ from app.scoring.loader import Catalog, LoadedModel
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 _CACHE_SIZE = 64
-_cache: dict[tuple[int, str], Catalog] = {}
+_cache: dict[tuple[int, str, tuple[tuple[str, tuple[tuple[str, float], ...]], ...]], Catalog] = {}
 
 
 def decisions(session: Session, profile_id: str | None = None) -> list[LocalModelVersion]:
@@ -63,7 +63,13 @@ def organisation_catalog(session: Session, catalog: Catalog) -> Catalog:
     if not weights:
         return catalog
     version = f"{catalog.model.version}+local.{newest}"
-    key = (id(catalog), version)
+    # Keyed by the weights themselves, not only the version: a rolled-back decision's id can
+    # be used again (SQLite), and the cache must never serve another decision's weights.
+    key = (
+        id(catalog),
+        version,
+        tuple(sorted((pid, tuple(sorted(w.items()))) for pid, w in weights.items())),
+    )
     cached = _cache.get(key)
     if cached is not None:
         return cached

@@ -13,8 +13,6 @@ A manager is a user with the manager role. Archiving keeps a person's or a team'
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import statistics
 from collections.abc import Collection, Sequence
@@ -41,7 +39,7 @@ from app.models import (
 from app.scoring.definitions import CompetencyModel
 from app.scoring.loader import Catalog
 from app.services.audit import record_event
-from app.services.csvfile import RowProblem, read_csv
+from app.services.csvfile import ImportPlan, RowChecks, read_csv
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.kpis import (
     DEFAULT_MONTHS,
@@ -527,29 +525,26 @@ class StaffEntry:
 
 
 @dataclass
-class StaffPlan:
-    """What importing a file would do, before anything is changed."""
+class StaffPlan(ImportPlan):
+    """What importing a directory file would do, before anything is changed."""
 
-    encoding: str
     added: list[StaffEntry] = field(default_factory=list)
     changed: list[StaffEntry] = field(default_factory=list)
     unchanged: list[StaffEntry] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
 
     @property
-    def bad_lines(self) -> list[int]:
-        return sorted({p.line for p in self.problems})
+    def rows(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.unchanged) + super().rows
 
     def digest(self) -> str:
-        """A fingerprint of the plan: a confirmation applies exactly what was shown."""
-        content = {
-            "added": [e.key() for e in self.added],
-            "changed": [e.key() for e in self.changed],
-            "teams": self.new_teams,
-            "problems": [[p.line, p.column, p.message] for p in self.problems],
-        }
-        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:32]
+        return self.fingerprint(
+            {
+                "added": [e.key() for e in self.added],
+                "changed": [e.key() for e in self.changed],
+                "teams": self.new_teams,
+            }
+        )
 
 
 def plan_staff_import(
@@ -569,25 +564,14 @@ def plan_staff_import(
     seen: dict[str, int] = {}
     for row in table.rows:
         values = row.values
-        problems: list[RowProblem] = []
-
-        def check(column: str, fn: Any, *args: Any) -> Any:
-            try:
-                return fn(*args)
-            except Invalid as exc:
-                problems.append(RowProblem(row.line, column, exc.message))  # noqa: B023
-                return None
-
+        cells = RowChecks(row.line)
+        check = cells.check
         name = check("full_name", clean_name, values["full_name"])
         email = check("email", clean_email, values["email"])
         if email and email in seen:
-            problems.append(
-                RowProblem(
-                    row.line,
-                    "email",
-                    _("%(email)s is already on line %(line)s.")
-                    % {"email": email, "line": seen[email]},
-                )
+            cells.add(
+                "email",
+                _("%(email)s is already on line %(line)s.") % {"email": email, "line": seen[email]},
             )
         elif email:
             seen[email] = row.line
@@ -595,42 +579,32 @@ def plan_staff_import(
         if team_name:
             existing = teams.get(team_name.casefold())
             if existing is not None and existing.archived_at is not None:
-                problems.append(
-                    RowProblem(
-                        row.line,
-                        "team",
-                        _("The team “%(name)s” is archived; restore it on its page first.")
-                        % {"name": existing.name},
-                    )
+                cells.add(
+                    "team",
+                    _("The team “%(name)s” is archived; restore it on its page first.")
+                    % {"name": existing.name},
                 )
             elif existing is not None:
                 team_name = existing.name
             elif len(team_name) > 200:
-                problems.append(
-                    RowProblem(
-                        row.line, "team", _("The team's name is longer than 200 characters.")
-                    )
-                )
+                cells.add("team", _("The team's name is longer than 200 characters."))
         manager_email = None
         if values["manager_email"]:
             manager_email = check("manager_email", clean_email, values["manager_email"])
             if manager_email:
                 user = users.get(manager_email)
                 if user is None:
-                    problems.append(
-                        RowProblem(
-                            row.line,
-                            "manager_email",
-                            _("No user has the e-mail %(email)s; add the manager first.")
-                            % {"email": manager_email},
-                        )
+                    cells.add(
+                        "manager_email",
+                        _("No user has the e-mail %(email)s; add the manager first.")
+                        % {"email": manager_email},
                     )
                 else:
                     check("manager_email", _check_manager, user, "manager_email")
         role = check("current_role", clean_role, model, values["current_role"])
         hired = check("hire_date", lambda text: parse_date(text, today=today), values["hire_date"])
-        if problems or name is None or email is None:
-            plan.problems.extend(problems)
+        if cells.problems or name is None or email is None:
+            plan.problems.extend(cells.problems)
             continue
         person = person_by_email(session, email)
         entry = StaffEntry(

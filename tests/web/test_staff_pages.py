@@ -28,6 +28,7 @@ from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
 from app.services import kpis, results, sessions, staff
 from tests.conftest import csrf_from, sign_in
+from tests.directory_factories import add_kpi_values
 from tests.factories import PASSWORD, answer_for, create_organisation, create_user
 from tests.services.test_candidate_flow import BASE, SECRET
 from tests.services.test_teams import unscoped
@@ -352,28 +353,12 @@ def test_teams_are_added_edited_and_archived_only_when_empty(
     assert team.archived_at is not None
 
 
-def _kpi_values(db: Session, person: Person, kpi_id: str, values: list[float]) -> None:
-    end = kpis.month_start(date.today())
-    for i, value in enumerate(reversed(values)):
-        start = kpis.add_months(end, -i)
-        db.add(
-            KpiValue(
-                organisation_id=person.organisation_id,
-                person_id=person.id or 0,
-                kpi_id=kpi_id,
-                period_start=start,
-                period_end=kpis.month_end(start),
-                value=value,
-            )
-        )
-    db.commit()
-
-
 def test_the_team_page_shows_kpis_against_targets_and_rating_links(
     client: TestClient, db: Session, directory: Directory
 ) -> None:
-    _kpi_values(db, directory.anna, "request_response_hours", [6, 4, 2, 3])
-    _kpi_values(db, directory.anna, "customer_satisfaction", [80, 90, 85, 95])
+    add_kpi_values(db, directory.anna, "request_response_hours", [6, 4, 2, 3])
+    add_kpi_values(db, directory.anna, "customer_satisfaction", [80, 90, 85, 95])
+    db.commit()
     as_user(client, directory.head)
     page = f"/teams/{directory.inbound.id}"
     saved = post(

@@ -3,17 +3,16 @@ people left out, and a warning when a team's figures rest on too few people."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.db import scope_to_organisation
-from app.models import KpiValue, Person, Role
+from app.models import Role
 from app.scoring.loader import Catalog
 from app.services import kpis, staff
 from tests.conftest import sign_in
+from tests.directory_factories import add_kpi_values
 from tests.factories import PASSWORD, create_user
 from tests.services.test_teams import HUNTER, Desk, add_person, build_team, unscoped
 
@@ -22,29 +21,13 @@ def soup(response: object) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-def _passive_kpis(db: Session, person: Person, hours: list[float]) -> None:
-    newest = kpis.add_months(kpis.month_start(date.today()), -1)
-    for back, value in enumerate(reversed(hours)):
-        start = kpis.add_months(newest, -back)
-        db.add(
-            KpiValue(
-                organisation_id=person.organisation_id,
-                person_id=person.id or 0,
-                kpi_id="request_response_hours",
-                period_start=start,
-                period_end=kpis.month_end(start),
-                value=value,
-            )
-        )
-    db.commit()
-
-
 def test_the_map_and_the_planner_show_kpi_attainment_beside_fit(
     client: TestClient, db: Session, catalog: Catalog
 ) -> None:
     desk: Desk = build_team(db)
     inna = desk.people["Inna Inbound"]
-    _passive_kpis(db, inna, [3, 3, 3])
+    add_kpi_values(db, inna, "request_response_hours", [3, 3, 3])
+    db.commit()
     scope_to_organisation(db, desk.organisation.id or 0)
     kpis.set_targets(
         db, catalog.model.definition, team=None, values={"request_response_hours": "4"}

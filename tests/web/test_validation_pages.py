@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.db import scope_to_organisation
-from app.models import KpiValue, LocalModelVersion, Organisation, Person, Role, ScoreSnapshot, User
+from app.models import LocalModelVersion, Organisation, Person, Role, ScoreSnapshot, User
 from app.scoring.fit import profile_fit
 from app.scoring.loader import Catalog
 from app.services import kpis, staff
 from app.services.accounts import create_api_token
 from app.services.model_versions import organisation_catalog
 from tests.conftest import csrf_from, sign_in
+from tests.directory_factories import add_kpi_values
 from tests.factories import PASSWORD, create_organisation, create_user
 from tests.services.test_teams import COMPETENCIES, add_snapshot, unscoped
 
@@ -51,18 +52,10 @@ def generated(db: Session, catalog: Catalog, n: int, *, seed: int = 1) -> Org:
         performance = (scores["persistence"] - 60) / 12 * 0.8 + (
             scores["communication"] - 60
         ) / 12 * 0.3
-        for back in range(3):
-            start = kpis.add_months(newest, -back)
-            db.add(
-                KpiValue(
-                    organisation_id=organisation.id,
-                    person_id=person.id or 0,
-                    kpi_id="close_rate",
-                    period_start=start,
-                    period_end=kpis.month_end(start),
-                    value=max(0.0, min(100.0, 20 + 5 * performance + rng.gauss(0, 2))),
-                )
-            )
+        close_rates = [
+            max(0.0, min(100.0, 20 + 5 * performance + rng.gauss(0, 2))) for _ in range(3)
+        ]
+        add_kpi_values(db, person, "close_rate", close_rates, newest=newest)
         people.append(person)
     db.commit()
     unscoped(db)
