@@ -16,10 +16,21 @@ from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring.loader import load_catalog
 from app.services import staff
 from app.services.accounts import create_user
+from tests.directory_factories import add_kpi_values
 from tests.e2e.conftest import LiveServer
 from tests.services.test_teams import COMPETENCIES, add_snapshot
 
 HEAD = "head@layout.example.com"
+KPI_RANGES = {  # every KPI of the catalogue, with values as wide as they come
+    "contacts_made": (50, 120),
+    "successful_presentation_share": (20, 45),
+    "qualified_requests": (5, 20),
+    "close_rate": (10, 30),
+    "deal_velocity_days": (25, 70),
+    "average_deal_size": (100_000, 1_250_000),
+    "request_response_hours": (1, 9),
+    "customer_satisfaction": (60, 98),
+}
 PASSWORD = "layout-password-1234"
 
 MEASURE = """() => {
@@ -64,6 +75,10 @@ def layout_org(live_server: LiveServer) -> dict[str, int]:
                 ),
             )
             add_snapshot(session, person, {c: rng.uniform(20, 95) for c in COMPETENCIES})
+            for kpi_id, (low, high) in KPI_RANGES.items():
+                add_kpi_values(
+                    session, person, kpi_id, [round(rng.uniform(low, high)) for _ in range(3)]
+                )
         session.commit()
         team_id = team.id or 0
     engine.dispose()

@@ -32,6 +32,7 @@ from app.services import kpis, reviews, staff, teams
 from app.services.errors import Invalid, ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, require_roles
+from app.web.hyphenation import hyphenate
 from app.web.routes.hr import MAX_UPLOAD_BYTES, Upload, read_upload
 from app.web.templating import render
 
@@ -689,6 +690,7 @@ def _team_page(
             "months": months,
             "windows": WINDOWS,
             "min_people": MIN_PEOPLE,
+            "hyphenate": hyphenate,
             "can_edit": user.role in (Role.admin, Role.hr),
             "can_set_targets": user.role in (Role.admin, Role.head_of_sales),
             "is_manager": user.role == Role.manager,
