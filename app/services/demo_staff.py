@@ -443,7 +443,7 @@ def seed_staff(
                 if language == "ru"
                 else f"{LATIN[first]} {last_en}{'a' if female else ''}"
             )
-            email = f"{LATIN[first].lower()}.{last_en.lower()}@{domain}"
+            email = f"{LATIN[first].lower()}.{last_en.lower()}{'a' if female else ''}@{domain}"
             hired = today - timedelta(days=rng.randint(60, 8 * 365))
             person = staff.create_staff_person(
                 session,
