@@ -12,6 +12,7 @@ from app.models import KpiTarget, KpiValue, Person
 from app.scoring.loader import Catalog
 from app.services import kpis, staff
 from app.services.errors import Invalid
+from tests.directory_factories import add_kpi_values
 from tests.factories import create_organisation
 
 TODAY = date(2026, 11, 20)
@@ -80,17 +81,7 @@ def test_attainment_follows_the_direction_and_is_capped(catalog: Catalog) -> Non
 
 
 def _value(db: Session, person: Person, kpi: str, month: str, value: float) -> None:
-    start = kpis.parse_period(month, today=TODAY)
-    db.add(
-        KpiValue(
-            organisation_id=person.organisation_id,
-            person_id=person.id or 0,
-            kpi_id=kpi,
-            period_start=start,
-            period_end=kpis.month_end(start),
-            value=value,
-        )
-    )
+    add_kpi_values(db, person, kpi, [value], newest=kpis.parse_period(month, today=TODAY))
 
 
 def test_the_window_targets_and_overall_attainment(db: Session, catalog: Catalog) -> None:
