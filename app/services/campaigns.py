@@ -174,9 +174,11 @@ def invite(
     base_url: str,
     send: bool = True,
     actor_user_id: int | None = None,
+    language: str | None = None,
 ) -> Invited:
     """Invite a person (once per campaign: inviting again returns the same invitation) and,
-    when `send`, queue the e-mail in the same transaction."""
+    when `send`, queue the e-mail in the same transaction. The invitation's language is
+    `language`, else the person's, else the campaign's."""
     if campaign.status != "open":
         raise Conflict(_("The campaign is closed."))
     existing = session.exec(
@@ -196,7 +198,7 @@ def invite(
         person_id=person.id or 0,
         token_hash=hash_token(token),
         token_nonce=nonce,
-        language=person.language or campaign.language,
+        language=language or person.language or campaign.language,
         expires_at=_expiry(campaign, now),
     )
     session.add(invitation)

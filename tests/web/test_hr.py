@@ -300,6 +300,87 @@ def test_a_csv_imports_the_good_rows_and_lists_the_bad_ones(
     assert count(db, OutboxMessage, OutboxMessage.organisation_id == organisation.id) == mails
 
 
+def test_an_import_never_renames_a_known_person_and_lists_the_name_it_kept(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    earlier = make_campaign(db, catalog, organisation, name="Earlier hiring")
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    campaign_service.invite(
+        db, campaign=earlier, person=maria, secret_key=TEST_SECRET, base_url="http://x"
+    )
+    campaign = make_campaign(db, catalog, organisation, name="Autumn hiring")
+    content = (
+        b"full_name,email,language,kind\n"
+        b"maria@example.com duplicate,Maria@example.com,en,candidate\n"
+        b"Petr Sidorov,petr@example.com,ru,candidate\n"
+    )
+    page = soup_of(upload(client, campaign, content).text)
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova" and maria.language == "ru"
+    assert "Rows imported: 2." in one(page, "#accepted").get_text()
+    assert one(page, "#new-people").get_text(strip=True).endswith(": 1.")
+    assert one(page, "#known-people").get_text(strip=True).endswith(": 1.")
+    assert one(page, "#created").get_text(strip=True).endswith(": 2.")
+    assert one(page, "#already").get_text(strip=True).endswith(": 0.")
+    rows = [
+        [td.get_text(strip=True) for td in tr.find_all("td")]
+        for tr in page.select("#name-conflicts tbody tr")
+    ]
+    assert rows == [["2", "maria@example.com", "maria@example.com duplicate", "Maria Ivanova"]]
+    # the new invitation speaks the language the file gives, the person is unchanged
+    invitation = db.exec(
+        select(Invitation).where(
+            Invitation.person_id == maria.id, Invitation.campaign_id == campaign.id
+        )
+    ).one()
+    assert invitation.language == "en"
+
+    # the same file in the campaign that already has Maria counts her as already invited
+    again = soup_of(upload(client, earlier, content).text)
+    assert one(again, "#already").get_text(strip=True).endswith(": 1.")
+    assert one(again, "#created").get_text(strip=True).endswith(": 1.")
+    assert one(again, "#known-people").get_text(strip=True).endswith(": 2.")
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova"
+
+
+def test_an_import_renames_known_people_only_when_asked(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    db.commit()
+    page = f"/hr/campaigns/{campaign.id}"
+    response = client.post(
+        f"{page}/import",
+        data={"csrf_token": token(client, page), "update_names": "1"},
+        files={"file": ("p.csv", b"full_name,email\nMaria Sidorova,maria@example.com\n")},
+    )
+    assert response.status_code == 200
+    db.refresh(maria)
+    assert maria.full_name == "Maria Sidorova"
+    rows = soup_of(response.text).select("#name-conflicts tbody tr")
+    assert [td.get_text(strip=True) for td in rows[0].find_all("td")][-1] == "Maria Ivanova"
+
+
+def test_adding_a_known_email_under_another_name_renames_nobody(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    db.commit()
+    response = add_via_form(client, campaign, email="maria@example.com", full_name="Someone Else")
+    assert response.headers["location"].endswith("?done=known")
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova"
+    shown = soup_of(client.get(response.headers["location"]).text)
+    assert "nobody was renamed" in one(shown, "p.notice").get_text()
+    assert "Someone Else" not in shown.get_text()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
