@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.db import ALL_ORGANISATIONS, scope_to_organisation, utcnow
 from app.i18n import gettext as _
-from app.models import Campaign, Invitation, InvitationStatus, Person, TargetRole
+from app.models import Campaign, Invitation, InvitationStatus, OutboxMessage, Person, TargetRole
 from app.scoring.loader import Catalog
 from app.security import hash_token
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.mail import queue_mail
+from app.services.mail import messages_by_key, queue_mail
 
 DEFAULT_VALIDITY = timedelta(days=14)
 """How long a link works when its campaign has no deadline."""
@@ -258,15 +258,51 @@ def _queue_invitation_mail(
                 )
                 % values
             )
-    kind = "reminder" if reminder else "invitation"
     queue_mail(
         session,
         organisation_id=campaign.organisation_id,
         to_address=person.email or "",
         subject=subject,
         body_text=body,
-        dedupe_key=f"{kind}:{invitation.id}:{invitation.reminders_sent if reminder else 0}",
+        dedupe_key=_mail_key(invitation, reminder=reminder),
     )
+
+
+def _mail_key(invitation: Invitation, *, reminder: bool) -> str:
+    """The outbox key of an invitation's e-mail, or of its latest reminder."""
+    if reminder:
+        return f"reminder:{invitation.id}:{invitation.reminders_sent}"
+    return f"invitation:{invitation.id}:0"
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    """The outbox rows behind an invitation: what was really sent, not what was meant."""
+
+    invitation: OutboxMessage | None  # None: no e-mail was queued (no address)
+    reminder: OutboxMessage | None  # the latest reminder, if any
+
+
+def invitation_mail(
+    session: Session, campaign: Campaign, invitations: list[Invitation]
+) -> dict[int, InvitationMail]:
+    """Per invitation id, its e-mail and latest reminder as the outbox has them."""
+    keys = {
+        invitation.id or 0: (
+            _mail_key(invitation, reminder=False),
+            _mail_key(invitation, reminder=True) if invitation.reminders_sent else None,
+        )
+        for invitation in invitations
+    }
+    found = messages_by_key(
+        session,
+        organisation_id=campaign.organisation_id or 0,
+        keys=[key for pair in keys.values() for key in pair if key],
+    )
+    return {
+        invitation_id: InvitationMail(found.get(first), found.get(last) if last else None)
+        for invitation_id, (first, last) in keys.items()
+    }
 
 
 def _usable(invitation: Invitation, action: str) -> None:

@@ -229,6 +229,66 @@ def test_adding_a_person_invites_and_queues_the_mail(
     assert count(db, OutboxMessage, OutboxMessage.to_address == "anna@example.com") == 1
 
 
+def mail_cell(client: TestClient, campaign: Campaign, invitation: Invitation) -> Tag:
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}?lang=en").text)
+    return one(page, f"tr[data-invitation='{invitation.id}'] td.mail")
+
+
+def test_the_campaign_page_says_sent_only_when_the_outbox_has_sent_it(
+    app_factory: Callable[..., TestClient], db: Session, catalog: Catalog
+) -> None:
+    client = app_factory()  # no SMTP server
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    add_via_form(client, campaign)
+    invitation = invitation_for(db, "anna@example.com")
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    assert page.select_one("#mail-not-sent") is not None
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "not-sending"
+    assert "not sent" in cell.get_text() and "Invitation: sent" not in cell.get_text()
+    russian = soup_of(client.get(f"/hr/campaigns/{campaign.id}?lang=ru").text)
+    row = one(russian, f"tr[data-invitation='{invitation.id}']")
+    assert "отправлено" not in row.get_text().lower().replace("не отправлено", "")
+    assert "Приглашение отправлено" not in russian.get_text()
+
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.to_address == "anna@example.com"))
+    message = mail.one()
+    message.status, message.sent_at = "sent", utcnow()
+    db.add(message)
+    db.commit()
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "sent"
+    assert "Invitation: sent" in cell.get_text()
+
+    message.status, message.sent_at, message.last_error = "failed", None, "550 no such user"
+    db.add(message)
+    db.commit()
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "failed"
+    assert one(cell, ".mail-state")["title"] == "550 no such user"
+
+
+def test_with_a_mail_server_a_queued_mail_is_waiting_and_a_reminder_has_its_own_state(
+    app_factory: Callable[..., TestClient], db: Session, catalog: Catalog
+) -> None:
+    client = app_factory(smtp_host="smtp.example.com")
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    add_via_form(client, campaign)
+    invitation = invitation_for(db, "anna@example.com")
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    assert page.select_one("#mail-not-sent") is None
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "queued"
+    assert "not sent yet" in cell.get_text()
+    campaign_service.remind(db, invitation=invitation, secret_key=TEST_SECRET, base_url="http://x")
+    db.commit()
+    states = [s["data-mail"] for s in mail_cell(client, campaign, invitation).select(".mail-state")]
+    assert states == ["queued", "queued"]
+    assert "Reminder 1" in mail_cell(client, campaign, invitation).get_text()
+
+
 def test_a_bad_person_is_refused_with_the_values_kept(
     client: TestClient, db: Session, catalog: Catalog
 ) -> None:

@@ -226,6 +226,7 @@ def campaign_create(
 class PersonRow:
     participant: campaign_service.Participant
     link: str | None  # None when the invitation can no longer be used
+    mail: campaign_service.InvitationMail
 
     @property
     def can_remind(self) -> bool:
@@ -248,6 +249,7 @@ def _campaign_page(
 ) -> Response:
     people = campaign_service.participants(session, campaign)
     secret_key = settings.get_secret_key()
+    mail = campaign_service.invitation_mail(session, campaign, [p.invitation for p in people])
     rows = [
         PersonRow(
             p,
@@ -256,6 +258,7 @@ def _campaign_page(
             else campaign_service.link_for(
                 p.invitation, secret_key=secret_key, base_url=settings.base_url
             ),
+            mail[p.invitation.id or 0],
         )
         for p in people
     ]
@@ -279,6 +282,7 @@ def _campaign_page(
         "notice": _notice(request.query_params.get("done")),
         "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         "extend_days": EXTEND_DAYS,
+        "smtp_configured": smtp_configured(settings),
         **LABELS,
     }
     context.update(extra)
