@@ -58,7 +58,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def pgettext(context: str, message: str) -> str:
     """`message` translated in `context`, for a word whose translation depends on it
     (e.g. "People" over a list of candidates, not of staff)."""
-    return translations(get_language()).pgettext(context, message)
+    return str(translations(get_language()).pgettext(context, message))
 
 
 _ = gettext
