@@ -16,7 +16,16 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.db import ALL_ORGANISATIONS, scope_to_organisation, utcnow
 from app.i18n import gettext as _
-from app.models import Campaign, Invitation, InvitationStatus, OutboxMessage, Person, TargetRole
+from app.models import (
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OutboxMessage,
+    Person,
+    TargetRole,
+    User,
+)
 from app.scoring.loader import Catalog
 from app.security import hash_token
 from app.services.audit import record_event
@@ -175,10 +184,12 @@ def invite(
     send: bool = True,
     actor_user_id: int | None = None,
     language: str | None = None,
+    catalog: Catalog | None = None,
 ) -> Invited:
     """Invite a person (once per campaign: inviting again returns the same invitation) and,
     when `send`, queue the e-mail in the same transaction. The invitation's language is
-    `language`, else the person's, else the campaign's."""
+    `language`, else the person's, else the campaign's. The e-mail names the organisation and
+    the inviting user, and (given the `catalog`) the battery's time."""
     if campaign.status != "open":
         raise Conflict(_("The campaign is closed."))
     existing = session.exec(
@@ -205,7 +216,16 @@ def invite(
     session.flush()
     url = invitation_url(base_url, token)
     if send and person.email:
-        _queue_invitation_mail(session, campaign, person, invitation, url, reminder=False)
+        _queue_invitation_mail(
+            session,
+            campaign,
+            person,
+            invitation,
+            url,
+            reminder=False,
+            catalog=catalog,
+            actor_user_id=actor_user_id,
+        )
         invitation.sent_at = now
     record_event(
         session,
@@ -219,6 +239,96 @@ def invite(
     return Invited(invitation, person, url, True)
 
 
+MAIL_DATE_FORMAT = "d MMMM y"
+"""The link's last day in a mail: 12 декабря 2026 / 12 December 2026 (no trailing period,
+so a sentence never ends in "г..")."""
+
+
+@dataclass(frozen=True)
+class MailSender:
+    """Who the mail says it comes from: the company, and the person who invited, if known."""
+
+    company: str
+    name: str | None
+    email: str | None
+
+
+def _sender(session: Session, campaign: Campaign, actor_user_id: int | None) -> MailSender:
+    organisation = session.get(Organisation, campaign.organisation_id)
+    company = organisation.name if organisation is not None else ""
+    user = session.get(User, actor_user_id or campaign.created_by_id or 0)
+    if user is None:
+        return MailSender(company, None, None)
+    return MailSender(company, user.full_name or user.email, user.email)
+
+
+def _minutes(catalog: Catalog | None, campaign: Campaign) -> int | None:
+    """The person's time for the campaign's battery, from the instruments' declared times."""
+    battery = catalog.batteries.get(campaign.battery_id) if catalog is not None else None
+    if catalog is None or battery is None:
+        return None
+    return max(1, round(catalog.battery_minutes(battery)))
+
+
+def invitation_mail_text(
+    *,
+    name: str,
+    url: str,
+    deadline: str,
+    minutes: int | None,
+    sender: MailSender,
+    reminder: bool,
+) -> tuple[str, str]:
+    """The subject and text of an invitation or a reminder, in the current language."""
+    values = {
+        "name": name,
+        "url": url,
+        "deadline": deadline,
+        "minutes": minutes,
+        "company": sender.company,
+        "sender": sender.name or "",
+        "email": sender.email or "",
+    }
+    if reminder:
+        subject = _("%(company)s: a reminder about your sales assessment") % values
+        opening = (
+            _("%(sender)s from %(company)s reminds you that your assessment is not finished yet.")
+            if sender.name
+            else _("%(company)s reminds you that your assessment is not finished yet.")
+        )
+        what = _(
+            "Your answers are saved: open the link to continue where you stopped. It works on a "
+            "phone too."
+        )
+    else:
+        subject = _("%(company)s: an invitation to a sales assessment") % values
+        opening = (
+            _("%(sender)s from %(company)s invites you to take an assessment of sales skills.")
+            if sender.name
+            else _("%(company)s invites you to take an assessment of sales skills.")
+        )
+        what = _(
+            "It consists of questionnaires and short practical tasks. Every answer is saved as "
+            "you go, so you can stop and continue later, on a phone or a computer."
+        )
+    paragraphs = [_("Hello, %(name)s!") % values, (opening % values) + " " + what]
+    if minutes is not None:
+        paragraphs.append(_("The whole assessment takes about %(minutes)s minutes.") % values)
+    paragraphs.append(url)
+    link = _("The link is personal and works until %(deadline)s.") % values
+    if not reminder:
+        link += " " + _(
+            "Before you start you will see what is stored, who sees it and for how long."
+        )
+    paragraphs.append(link)
+    if sender.email:
+        paragraphs.append(
+            _("If you have questions, or did not expect this e-mail, write to %(email)s.") % values
+        )
+    paragraphs.append("\n".join(p for p in ("—", sender.name or "", sender.company) if p))
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
 def _queue_invitation_mail(
     session: Session,
     campaign: Campaign,
@@ -227,37 +337,24 @@ def _queue_invitation_mail(
     url: str,
     *,
     reminder: bool,
+    catalog: Catalog | None,
+    actor_user_id: int | None,
 ) -> None:
     language = invitation.language or campaign.language
     with i18n.language(language):
         deadline = (
-            format_date(invitation.expires_at.date(), format="long", locale=language)
+            format_date(invitation.expires_at.date(), format=MAIL_DATE_FORMAT, locale=language)
             if invitation.expires_at
             else ""
         )
-        values = {"name": person.full_name, "url": url, "deadline": deadline}
-        if reminder:
-            subject = _("Reminder: your sales assessment is waiting")
-            body = (
-                _(
-                    "Hello, %(name)s!\n\nThis is a reminder that your assessment is not finished yet. "
-                    "Your answers are saved: open the link to continue where you stopped.\n\n%(url)s\n\n"
-                    "The link works until %(deadline)s. It takes about half an hour in all; it works on a phone too.\n"
-                )
-                % values
-            )
-        else:
-            subject = _("Your invitation to a sales assessment")
-            body = (
-                _(
-                    "Hello, %(name)s!\n\nYou are invited to take an assessment of sales skills: questionnaires "
-                    "and short practical tasks, about half an hour in all. Every answer is saved as you go, "
-                    "so you can stop and continue later, on a phone or a computer.\n\n%(url)s\n\n"
-                    "The link is personal and works until %(deadline)s. Before you start you will see what is "
-                    "stored, who sees it and for how long.\n"
-                )
-                % values
-            )
+        subject, body = invitation_mail_text(
+            name=person.full_name,
+            url=url,
+            deadline=deadline,
+            minutes=_minutes(catalog, campaign),
+            sender=_sender(session, campaign, actor_user_id),
+            reminder=reminder,
+        )
     queue_mail(
         session,
         organisation_id=campaign.organisation_id,
@@ -321,8 +418,16 @@ def _usable(invitation: Invitation, action: str) -> None:
         raise Conflict(final[status])
 
 
-def remind(session: Session, *, invitation: Invitation, secret_key: str, base_url: str) -> None:
-    """Queue a reminder e-mail with the same link."""
+def remind(
+    session: Session,
+    *,
+    invitation: Invitation,
+    secret_key: str,
+    base_url: str,
+    catalog: Catalog | None = None,
+    actor_user_id: int | None = None,
+) -> None:
+    """Queue a reminder e-mail with the same link (signed like the invitation)."""
     _usable(invitation, "reminded")
     if invitation.status(utcnow()) is InvitationStatus.expired:
         raise Conflict(_("The link has expired; extend it first."))
@@ -339,6 +444,8 @@ def remind(session: Session, *, invitation: Invitation, secret_key: str, base_ur
         invitation,
         link_for(invitation, secret_key=secret_key, base_url=base_url),
         reminder=True,
+        catalog=catalog,
+        actor_user_id=actor_user_id,
     )
     session.add(invitation)
 

@@ -341,6 +341,7 @@ def add_person_route(
             send=True,
             actor_user_id=user.id,
             language=language,
+            catalog=catalog,
         )
     except ServiceError as exc:
         session.rollback()
@@ -440,6 +441,7 @@ def import_route(
                 send=True,
                 actor_user_id=user.id,
                 language=row.language,
+                catalog=catalog,
             )
             for row in report.rows
         ]
@@ -485,6 +487,8 @@ def _invitation_action(
                 invitation=invitation,
                 secret_key=settings.get_secret_key(),
                 base_url=settings.base_url,
+                catalog=catalog,
+                actor_user_id=user.id,
             )
         elif action == "revoked":
             campaign_service.revoke(session, invitation=invitation, actor_user_id=user.id)
