@@ -31,6 +31,7 @@ from app.security import hash_token
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.mail import messages_by_key, queue_mail
+from app.services.reviews import managed_by
 
 DEFAULT_VALIDITY = timedelta(days=14)
 """How long a link works when its campaign has no deadline."""
@@ -123,6 +124,52 @@ def participants(session: Session, campaign: Campaign) -> list[Participant]:
 def status_counts(people: list[Participant]) -> dict[str, int]:
     counts = Counter(p.status.value for p in people)
     return {status.value: counts.get(status.value, 0) for status in InvitationStatus}
+
+
+STATUS_GROUPS: dict[str, tuple[InvitationStatus, ...]] = {
+    "waiting": (InvitationStatus.invited, InvitationStatus.opened),
+    "in_progress": (InvitationStatus.in_progress,),
+    "completed": (InvitationStatus.completed,),
+    "dropped": (InvitationStatus.expired, InvitationStatus.revoked, InvitationStatus.declined),
+}
+"""Statuses in four groups, for lists where seven columns would not fit."""
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """A campaign with how many people stand where (a manager's own people only)."""
+
+    campaign: Campaign
+    counts: Counter[str]  # per invitation status
+
+    @property
+    def people(self) -> int:
+        return sum(self.counts.values())
+
+    def group(self, name: str) -> int:
+        return sum(self.counts[status.value] for status in STATUS_GROUPS[name])
+
+
+def campaign_summaries(session: Session, *, manager_id: int | None = None) -> list[CampaignSummary]:
+    """Every campaign, newest first, with people per status; with `manager_id`, only the
+    people that manager manages count (and only campaigns with such people are listed)."""
+    campaigns = session.exec(
+        select(Campaign).order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
+    ).all()
+    statement = select(Invitation)
+    if manager_id is not None:
+        statement = statement.join(Person, col(Person.id) == col(Invitation.person_id)).where(
+            managed_by(manager_id)
+        )
+    now = utcnow()
+    counts: dict[int, Counter[str]] = {}
+    for invitation in session.exec(statement):
+        counts.setdefault(invitation.campaign_id, Counter())[invitation.status(now).value] += 1
+    return [
+        CampaignSummary(campaign, counts.get(campaign.id or 0, Counter()))
+        for campaign in campaigns
+        if manager_id is None or campaign.id in counts
+    ]
 
 
 # ----------------------------------------------------------------------------- links

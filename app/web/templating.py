@@ -53,7 +53,14 @@ def moment(value: datetime | None) -> str:
     return pattern.replace("{0}", time_text).replace("{1}", day(value.astimezone(UTC)))
 
 
+def version_label(version: str) -> str:
+    """A model or instrument version as staff read it: the declared version without the
+    file's hash (`2026.1+e2d5d5a76897` → `2026.1`); results keep the whole version."""
+    return version.split("+", 1)[0]
+
+
 templates.env.filters["number"] = number
+templates.env.filters["version_label"] = version_label
 templates.env.filters["day"] = day
 templates.env.filters["moment"] = moment
 templates.env.globals.update(
@@ -66,6 +73,8 @@ templates.env.globals.update(
     instrument_type_short=labels.instrument_type_short,
     invitation_status_label=labels.invitation_status_label,
     target_role_label=labels.target_role_label,
+    status_group_label=labels.status_group_label,
+    status_group_help=labels.status_group_help,
     person_kind_label=labels.person_kind_label,
     mail_status_label=labels.mail_status_label,
     recommendation_label=labels.recommendation_label,

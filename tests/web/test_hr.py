@@ -191,16 +191,16 @@ def test_the_list_counts_people_by_status(
     db.commit()
     row = soup_of(client.get("/hr/campaigns").text).select_one("table.campaigns tbody tr")
     assert row is not None
-    cells = {td["data-status"]: td.get_text(strip=True) for td in row.select("td[data-status]")}
-    assert cells == {
-        "invited": "1",
-        "opened": "0",
-        "in_progress": "0",
-        "completed": "0",
-        "expired": "0",
-        "revoked": "1",
-        "declined": "0",
+    cells = {td["data-group"]: td.get_text(strip=True) for td in row.select("td[data-group]")}
+    assert cells == {"waiting": "1", "in_progress": "0", "completed": "0", "dropped": "1"}
+    ranking = row.find("a", href=f"/campaigns/{campaign.id}/ranking")
+    assert ranking is not None
+    # the campaign's own page still counts every status
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    counts = {
+        li["data-status"]: li.select_one(".count").get_text() for li in page.select(".counts li")
     }
+    assert counts["invited"] == "1" and counts["revoked"] == "1" and counts["expired"] == "0"
 
 
 # ----------------------------------------------------------------------------- people

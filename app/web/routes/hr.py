@@ -7,19 +7,17 @@ nothing is committed.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app import i18n
 from app.config import Settings
-from app.db import utcnow
 from app.i18n import gettext as _
 from app.labels import (
     invitation_status_label,
@@ -118,17 +116,12 @@ def _get_invitation(session: Session, invitation_id: int) -> Invitation:
 
 @router.get("/campaigns", name="hr:campaigns")
 def campaigns(request: Request, user: HrUser, session: SessionDep, catalog: CatalogDep) -> Response:
-    rows = session.exec(select(Campaign).order_by(col(Campaign.created_at).desc())).all()
-    now = utcnow()
-    counts: dict[int, Counter[str]] = {}
-    for invitation in session.exec(select(Invitation)).all():
-        counts.setdefault(invitation.campaign_id, Counter())[invitation.status(now).value] += 1
     return render(
         request,
         "hr/campaigns.html",
         {
-            "campaigns": [(c, counts.get(c.id or 0, Counter())) for c in rows],
-            "statuses": COUNTED_STATUSES,
+            "summaries": campaign_service.campaign_summaries(session),
+            "groups": campaign_service.STATUS_GROUPS,
             "batteries": catalog.batteries,
             **LABELS,
         },
