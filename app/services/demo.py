@@ -114,6 +114,35 @@ class Someone:
     style: Style = "honest"
 
 
+HIRED: list[tuple[str, Style]] = [
+    ("hunter", "honest"),
+    ("hunter", "honest"),
+    ("hunter", "honest"),
+    ("farmer", "honest"),
+    ("farmer", "honest"),
+    ("both", "honest"),
+    ("both", "honest"),
+    ("neither", "honest"),
+    ("neither", "honest"),
+    ("middling", "faking"),  # answers not to be trusted
+]
+"""The hiring campaign's finished candidates, by profile and response style."""
+STAFF: dict[str, list[tuple[str, Style]]] = {
+    "passive": [
+        ("farmer", "honest"),
+        ("middling", "honest"),
+        ("both", "honest"),
+        ("neither", "honest"),
+    ],
+    "active": [("hunter", "honest"), ("middling", "honest")],
+}
+INBOUND: list[tuple[str, Style]] = [
+    ("farmer", "honest"),
+    ("middling", "honest"),
+    ("both", "honest"),
+]
+
+
 @dataclass(frozen=True)
 class Content:
     """Everything of the demo that is written in one language."""
@@ -124,12 +153,15 @@ class Content:
     hiring: str
     team_round: str
     inbound_hiring: str
-    candidates: list[Someone]  # finish the hiring campaign (candidate-active)
+    candidates: list[str]  # finish the hiring campaign, in the order of HIRED
     on_their_way: list[str]  # invited to it; one has started, one has not
-    employees: dict[str, list[Someone]]  # sales mode -> people in that team
-    inbound_candidates: list[Someone]  # finish the inbound campaign (candidate-general)
+    employees: dict[str, list[str]]  # sales mode -> people in that team, as in STAFF
+    inbound_candidates: list[str]  # finish the inbound campaign, as in INBOUND
     try_out: str  # invited to the inbound campaign: the link to try the questionnaire
     letters: dict[str, str]  # quality -> a cold e-mail, "{name}" signs it
+
+    def cast(self, names: list[str], profiles: list[tuple[str, Style]]) -> list[Someone]:
+        return [Someone(name, *profile) for name, profile in zip(names, profiles, strict=True)]
 
 
 CONTENT: dict[str, Content] = {
@@ -146,31 +178,31 @@ CONTENT: dict[str, Content] = {
         team_round="Отдел входящих продаж: кто готов к активным продажам",
         inbound_hiring="Набор в отдел входящих продаж",
         candidates=[
-            Someone("Алексей Ковалёв", "hunter"),
-            Someone("Виктория Лебедева", "hunter"),
-            Someone("Игорь Назаров", "hunter"),
-            Someone("Наталья Егорова", "farmer"),
-            Someone("Павел Зайцев", "farmer"),
-            Someone("Ксения Белова", "both"),
-            Someone("Роман Степанов", "both"),
-            Someone("Олег Тихонов", "neither"),
-            Someone("Юлия Фролова", "neither"),
-            Someone("Денис Громов", "middling", "faking"),
+            "Алексей Ковалёв",
+            "Виктория Лебедева",
+            "Игорь Назаров",
+            "Наталья Егорова",
+            "Павел Зайцев",
+            "Ксения Белова",
+            "Роман Степанов",
+            "Олег Тихонов",
+            "Юлия Фролова",
+            "Денис Громов",
         ],
         on_their_way=["Артём Киселёв", "Светлана Полякова"],
         employees={
             "passive": [
-                Someone("Ольга Петрова", "farmer"),
-                Someone("Иван Смирнов", "middling"),
-                Someone("Татьяна Морозова", "both"),
-                Someone("Григорий Соловьёв", "neither"),
+                "Ольга Петрова",
+                "Иван Смирнов",
+                "Татьяна Морозова",
+                "Григорий Соловьёв",
             ],
-            "active": [Someone("Дмитрий Волков", "hunter"), Someone("Андрей Никитин", "middling")],
+            "active": ["Дмитрий Волков", "Андрей Никитин"],
         },
         inbound_candidates=[
-            Someone("Екатерина Васильева", "farmer"),
-            Someone("Максим Фёдоров", "middling"),
-            Someone("Анастасия Козлова", "both"),
+            "Екатерина Васильева",
+            "Максим Фёдоров",
+            "Анастасия Козлова",
         ],
         try_out="Мария Иванова",
         letters={
@@ -227,31 +259,31 @@ CONTENT: dict[str, Content] = {
         team_round="Inbound desk: who is ready for outbound sales",
         inbound_hiring="Hiring for the inbound desk",
         candidates=[
-            Someone("Alex Kovalev", "hunter"),
-            Someone("Victoria Lane", "hunter"),
-            Someone("Igor Nazarov", "hunter"),
-            Someone("Natalie Egan", "farmer"),
-            Someone("Paul Hare", "farmer"),
-            Someone("Kate White", "both"),
-            Someone("Roman Stephens", "both"),
-            Someone("Oliver Quiet", "neither"),
-            Someone("Julia Frost", "neither"),
-            Someone("Dennis Gray", "middling", "faking"),
+            "Alex Kovalev",
+            "Victoria Lane",
+            "Igor Nazarov",
+            "Natalie Egan",
+            "Paul Hare",
+            "Kate White",
+            "Roman Stephens",
+            "Oliver Quiet",
+            "Julia Frost",
+            "Dennis Gray",
         ],
         on_their_way=["Arthur Keel", "Sarah Pollock"],
         employees={
             "passive": [
-                Someone("Olga Peterson", "farmer"),
-                Someone("Ivan Smith", "middling"),
-                Someone("Tanya Moore", "both"),
-                Someone("Gregory Knight", "neither"),
+                "Olga Peterson",
+                "Ivan Smith",
+                "Tanya Moore",
+                "Gregory Knight",
             ],
-            "active": [Someone("Dmitry Wolf", "hunter"), Someone("Andrew Nickson", "middling")],
+            "active": ["Dmitry Wolf", "Andrew Nickson"],
         },
         inbound_candidates=[
-            Someone("Catherine Bell", "farmer"),
-            Someone("Max Fedorov", "middling"),
-            Someone("Anastasia Cole", "both"),
+            "Catherine Bell",
+            "Max Fedorov",
+            "Anastasia Cole",
         ],
         try_out="Maria Ivanova",
         letters={
@@ -539,7 +571,9 @@ def seed_demo(
     team_round.team_id = teams["passive"].id
     team_round.created_at = now - timedelta(days=24)
     employees = [
-        (mode, someone) for mode, people in content.employees.items() for someone in people
+        (mode, someone)
+        for mode, names in content.employees.items()
+        for someone in content.cast(names, STAFF[mode])
     ]
     for number, (mode, someone) in enumerate(employees):
         invitation, levels = seeder.complete(team_round, someone, PersonKind.employee)
@@ -564,9 +598,10 @@ def seed_demo(
         created_by_id=hr.id,
     )
     hiring.created_at = now - timedelta(days=16)
-    for number, someone in enumerate(content.candidates):
+    candidates = content.cast(content.candidates, HIRED)
+    for number, someone in enumerate(candidates):
         invitation, levels = seeder.complete(hiring, someone)
-        if number < len(content.candidates) - 2:
+        if number < len(candidates) - 2:
             seeder.review(invitation, levels, head)
         _backdate(session, invitation, 14 - number)
     started, waiting = content.on_their_way
@@ -586,7 +621,7 @@ def seed_demo(
         created_by_id=hr.id,
     )
     inbound.created_at = now - timedelta(days=6)
-    for number, someone in enumerate(content.inbound_candidates):
+    for number, someone in enumerate(content.cast(content.inbound_candidates, INBOUND)):
         invitation, _levels_unused = seeder.complete(inbound, someone)
         _backdate(session, invitation, 4 - number)
     try_out = invite(
