@@ -27,6 +27,7 @@ from app.web.routes import (
     admin,
     api,
     api_staff,
+    api_staff_work,
     auth,
     candidate,
     fairness,
@@ -81,6 +82,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
         app.include_router(module.router)
+    app.include_router(api_staff_work.router)
     app.include_router(staff.router)
     app.include_router(api_staff.router)
     app.include_router(validation.router)

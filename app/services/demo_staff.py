@@ -22,10 +22,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db import utcnow
-from app.models import Campaign, Invitation, Organisation, Person, Role, TargetRole, Team, User
+from app.models import (
+    Campaign,
+    Invitation,
+    Organisation,
+    Person,
+    PersonKind,
+    Role,
+    TargetRole,
+    Team,
+    User,
+)
 from app.scoring.definitions import (
     Knowledge,
     ManagerRating,
@@ -37,6 +47,7 @@ from app.scoring.definitions import (
 from app.scoring.loader import Catalog
 from app.services import campaigns, fairness, kpis, results, reviews, sessions, staff
 from app.services.accounts import create_user
+from app.services.teams import current_scores
 
 SEED = 14
 BATTERY = "employee"
@@ -69,16 +80,34 @@ TARGETS = {
     "customer_satisfaction": "85",
 }
 
-# (name in Russian, in English, sales mode, people, how hunter-like the team is)
+# (name in Russian, in English, sales mode, people added, how hunter-like the team is, its
+# manager if the team is new). The first two join the demo's own inbound and field teams
+# when it has them (their manager, the demo's manager login, then leads and rates them).
 TEAMS = (
-    ("Входящие продажи", "Inbound sales", "passive", 10, -0.8),
-    ("Активные продажи", "Outbound sales", "active", 10, 0.5),
-    ("Региональные продажи", "Regional sales", "active", 21, 0.3),
-)
-MANAGERS = (
-    # The demo's own manager (who can sign in) leads the first team; these lead the others.
-    ("Ольга Морозова", "Olga Morozova", "olga.morozova"),
-    ("Павел Егоров", "Pavel Egorov", "pavel.egorov"),
+    (
+        "Входящие продажи",
+        "Inbound sales",
+        "passive",
+        10,
+        -0.8,
+        ("Ольга Морозова", "Olga Morozova", "olga.morozova"),
+    ),
+    (
+        "Активные продажи",
+        "Outbound sales",
+        "active",
+        10,
+        0.5,
+        ("Ольга Морозова", "Olga Morozova", "olga.morozova"),
+    ),
+    (
+        "Региональные продажи",
+        "Regional sales",
+        "active",
+        21,
+        0.3,
+        ("Павел Егоров", "Pavel Egorov", "pavel.egorov"),
+    ),
 )
 FIRST_F = (
     "Анна",
@@ -395,24 +424,23 @@ def seed_staff(
     ).one()
     organisation_slug = organisation.slug
     language = language or organisation.default_language
-    leaders = [users[Role.manager]]
-    for ru, en, local in MANAGERS:
-        leaders.append(
-            create_user(
-                session,
-                email=f"{local}@{domain}",
-                role=Role.manager,
-                organisation_slug=organisation_slug,
-                full_name=ru if language == "ru" else en,
-            ).user
-        )
+    existing = {t.sales_mode: t for t in session.exec(select(Team).order_by(col(Team.id)))}
     teams: list[Team] = []
-    for (ru, en, mode, _size, _shift), leader in zip(TEAMS, leaders, strict=True):
+    leaders: list[User] = []
+    for number, (ru, en, mode, _size, _shift, boss) in enumerate(TEAMS):
         name = ru if language == "ru" else en
-        team = staff.team_by_name(session, name) or staff.create_team(
-            session, model, name=name, sales_mode=mode, manager=leader
-        )
+        team = (existing.get(mode) if number < 2 else None) or staff.team_by_name(session, name)
+        if team is None:
+            team = staff.create_team(
+                session,
+                model,
+                name=name,
+                sales_mode=mode,
+                manager=_manager(session, boss, domain, organisation_slug, language),
+            )
         teams.append(team)
+        leader = session.exec(select(User).where(User.id == team.manager_id)).first()
+        leaders.append(leader or users[Role.manager])
     campaign = campaigns.create_campaign(
         session,
         catalog=catalog,
@@ -429,7 +457,10 @@ def seed_staff(
     people = 0
     kpi_values: list[tuple[int, dict[str, object]]] = []
     used: set[str] = set()
-    for (_ru, _en, mode, size, shift), team, leader in zip(TEAMS, teams, leaders, strict=True):
+    mine: set[int] = set()
+    for (_ru, _en, mode, size, shift, _boss), team, leader in zip(
+        TEAMS, teams, leaders, strict=True
+    ):
         for _ in range(size):
             female = rng.random() < 0.5
             first = rng.choice(FIRST_F if female else FIRST_M)
@@ -484,8 +515,46 @@ def seed_staff(
             months = [m for m in calendar if m >= kpis.month_start(hired)]
             for _line, row in kpi_rows(rng, email, mode, levels, catalog, months):
                 kpi_values.append((len(kpi_values), row))
+            mine.add(person.id or 0)
             people += 1
+    # The demo's other employees get KPIs too, following their measured scores.
+    others = [
+        p
+        for p in session.exec(select(Person).where(Person.kind == PersonKind.employee))
+        if p.id not in mine and p.email and p.team_id
+    ]
+    measured = current_scores(session, list(model.competencies), [p.id or 0 for p in others])
+    by_id = {t.id: t for t in session.exec(select(Team))}
+    for other in others:
+        found = measured.get(other.id or 0)
+        role = other.current_role or (by_id[other.team_id].sales_mode if other.team_id else None)
+        if found is None or role not in DRIVERS:
+            continue
+        levels = {c: v for c, v in found.scores.items() if v is not None}
+        for _line, row in kpi_rows(rng, other.email or "", role, levels, catalog, calendar):
+            kpi_values.append((len(kpi_values), row))
     plan = kpis.plan_kpis(session, model, kpi_values, today=today)
     kpis.apply_kpi_plan(session, plan, skip_invalid=True, source="demo")
     kpis.set_targets(session, model, team=teams[2], values={"contacts_made": "75"})
     return StaffDemo(teams, people, campaign)
+
+
+def _manager(
+    session: Session, names: tuple[str, str, str], domain: str, slug: str, language: str
+) -> User:
+    """The team's manager: found by e-mail, else created (no one is given the password)."""
+    ru, en, local = names
+    email = f"{local}@{domain}"
+    found = session.exec(select(User).where(User.email == email)).first()
+    if found is not None:
+        return found
+    user = create_user(
+        session,
+        email=email,
+        role=Role.manager,
+        organisation_slug=slug,
+        full_name=ru if language == "ru" else en,
+    ).user
+    user.language = language
+    session.add(user)
+    return user

@@ -297,6 +297,25 @@ def _options(instrument: Sjt, item_id: str) -> list[Any]:
     return next(item.options for item in instrument.items if item.id == item_id)
 
 
+def refused_answers(
+    catalog: Catalog, campaign: Campaign, answers: Mapping[str, Any]
+) -> dict[str, str]:
+    """The answers save_answers would refuse, per item id, with the reason (the same checks,
+    nothing stored): lets a page keep the valid answers of a form and mark the others."""
+    questions = _questions(catalog, campaign)
+    refused: dict[str, str] = {}
+    for item_id, value in answers.items():
+        instrument = questions.get(item_id)
+        if instrument is None:
+            refused[item_id] = _("Unknown item %(item)s.") % {"item": repr(item_id)}
+            continue
+        try:
+            _normalise(instrument, item_id, value)
+        except AnswerError as exc:
+            refused[item_id] = str(exc)
+    return refused
+
+
 def save_answers(
     session: Session,
     invitation: Invitation,

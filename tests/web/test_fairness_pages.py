@@ -217,9 +217,10 @@ def test_the_optional_questions_need_their_own_consent_and_store_apart(
         c.purpose for c in unscoped(db).exec(select(Consent).where(Consent.person_id == person.id))
     }
     assert purposes == {"assessment", "equality_monitoring"}
-    # another browser cannot open it: the link no longer works once finished
+    # another browser is not asked: it gets the "you have already finished" page, no form
     other = TestClient(client.app)
-    assert other.get(f"/a/{token}/about-you").status_code == 404
+    elsewhere = soup(other.get(f"/a/{token}/about-you"))
+    assert elsewhere.select_one("input[name=consent]") is None
 
 
 def test_prefer_not_to_say_stores_nothing(
