@@ -16,6 +16,7 @@ def record_event(
     actor_user_id: int | None = None,
     object_type: str | None = None,
     object_id: int | str | None = None,
+    person_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (committed with the change it records)."""
@@ -26,6 +27,7 @@ def record_event(
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
+        person_id=person_id,
         details=details or {},
     )
     session.add(event)

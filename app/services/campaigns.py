@@ -257,14 +257,30 @@ def _queue_invitation_mail(
                 % values
             )
     kind = "reminder" if reminder else "invitation"
+    number = invitation.reminders_sent if reminder else 0
     queue_mail(
         session,
         organisation_id=campaign.organisation_id,
         to_address=person.email or "",
         subject=subject,
         body_text=body,
-        dedupe_key=f"{kind}:{invitation.id}:{invitation.reminders_sent if reminder else 0}",
+        dedupe_key=mail_key(kind, invitation.id or 0, number),
     )
+
+
+MAIL_KINDS = ("invitation", "reminder")
+
+
+def mail_key(kind: str, invitation_id: int, number: int) -> str:
+    """The outbox `dedupe_key` of an invitation's mail: `<kind>:<invitation id>:<number>`."""
+    return f"{kind}:{invitation_id}:{number}"
+
+
+def invitation_of_mail_key(key: str | None) -> int | None:
+    """The invitation id a `dedupe_key` made by `mail_key` names, else None."""
+    kind, _sep, rest = (key or "").partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind in MAIL_KINDS and number.isdigit() else None
 
 
 def _usable(invitation: Invitation, action: str) -> None:

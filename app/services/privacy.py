@@ -1,10 +1,12 @@
-"""Retention: candidates are anonymised once their organisation's retention period has passed.
+"""Personal data: retention, and the erasure of one person.
 
 What the consent page promises: after `organisation.retention_days` from a candidate's last
 activity, the name and contact details are removed and written answers (work samples, which
 may identify a person) are emptied. Scores, flags and versions stay, so the organisation's
-statistics (reliability, norms) keep their sample; nobody can tell whose they were.
-Employees are not anonymised by this rule: their data follow employment, not a campaign.
+statistics (reliability, norms, team figures) keep their sample; nobody can tell whose they
+were. The person's links stop working and their e-mail leaves the outbox.
+Employees are not anonymised by this rule: their data follow employment, not a campaign; an
+admin or HR erases one on request (`erase_person`), which removes the same things.
 """
 
 from __future__ import annotations
@@ -12,19 +14,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from app.db import ALL_ORGANISATIONS, utcnow
-from app.models import Answer, AssessmentSession, Invitation, Organisation, Person, PersonKind
+from app.models import (
+    Answer,
+    AssessmentSession,
+    Invitation,
+    ManagerRating,
+    Organisation,
+    OutboxMessage,
+    Person,
+    PersonKind,
+)
 from app.services.audit import record_event
+from app.services.campaigns import MAIL_KINDS, invitation_of_mail_key
 
 ANONYMOUS_NAME = "—"
+EVERYONE = {ALL_ORGANISATIONS: True}
 
 
 @dataclass(frozen=True)
 class RetentionReport:
     anonymised: list[int]  # person ids
+
+
+@dataclass(frozen=True)
+class Scrubbed:
+    """What anonymising one person removed or stopped."""
+
+    answers: int
+    comments: int
+    links: int
+    mail: int
 
 
 def _last_activity(session: Session, person: Person) -> datetime:
@@ -40,9 +63,65 @@ def _last_activity(session: Session, person: Person) -> datetime:
     return latest or person.created_at
 
 
-def anonymise_person(session: Session, person: Person, *, now: datetime | None = None) -> None:
-    """Remove what identifies a person; keep scores (used only in aggregate)."""
+def _open_links() -> list[object]:
+    """Conditions of an invitation whose link could still work (now or once extended)."""
+    return [
+        col(Invitation.revoked_at).is_(None),
+        col(Invitation.completed_at).is_(None),
+        col(Invitation.declined_at).is_(None),
+    ]
+
+
+def revoke_links(session: Session, person: Person, *, now: datetime) -> int:
+    """Stop every link of the person that could still be used; completed and declined
+    ones keep their state (the campaign's counts stay right). Returns how many."""
+    invitations = session.exec(
+        select(Invitation).where(Invitation.person_id == person.id, *_open_links())
+    ).all()
+    for invitation in invitations:
+        invitation.revoked_at = now
+        session.add(invitation)
+    return len(invitations)
+
+
+def remove_mail(session: Session, person: Person) -> int:
+    """Delete the person's mail from the outbox (sent or not): it holds the address, the
+    name and the link. Found by address and by the invitations the mail was about."""
+    invitation_ids = session.exec(
+        select(Invitation.id).where(Invitation.person_id == person.id)
+    ).all()
+    matches = [
+        col(OutboxMessage.dedupe_key).like(f"{kind}:{invitation_id}:%")
+        for kind in MAIL_KINDS
+        for invitation_id in invitation_ids
+    ]
+    if person.email:
+        matches.append(func.lower(OutboxMessage.to_address) == person.email.lower())
+    if not matches:
+        return 0
+    result = session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.organisation_id == person.organisation_id, or_(*matches)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def anonymise_person(
+    session: Session,
+    person: Person,
+    *,
+    now: datetime | None = None,
+    action: str = "person.anonymised",
+    actor: str = "system",
+    actor_user_id: int | None = None,
+) -> Scrubbed:
+    """Remove what identifies a person: contact data, written answers and comments, their
+    mail; stop their links. Scores stay, tied to a person nobody can name (so aggregates
+    such as team figures still add up). Recorded in the audit trail as `action`."""
     now = now or utcnow()
+    mail = remove_mail(session, person)  # while the address is still known
+    links = revoke_links(session, person, now=now)
     person.full_name = ANONYMOUS_NAME
     person.email = None
     person.phone = None
@@ -54,18 +133,73 @@ def anonymise_person(session: Session, person: Person, *, now: datetime | None =
         .join(AssessmentSession, col(AssessmentSession.id) == col(Answer.session_id))
         .where(AssessmentSession.person_id == person.id)
     )
+    answers = 0
     for answer in texts:
-        if isinstance(answer.value, str):
+        if isinstance(answer.value, str) and answer.value:
             answer.value = ""
             session.add(answer)
+            answers += 1
+    ratings = session.exec(
+        select(ManagerRating).where(
+            ManagerRating.person_id == person.id, col(ManagerRating.comment).is_not(None)
+        )
+    ).all()
+    for rating in ratings:
+        rating.comment = None
+        session.add(rating)
+    scrubbed = Scrubbed(answers=answers, comments=len(ratings), links=links, mail=mail)
     record_event(
         session,
         organisation_id=person.organisation_id or 0,
-        actor="system",
-        action="person.anonymised",
+        actor=actor,
+        actor_user_id=actor_user_id,
+        action=action,
         object_type="person",
         object_id=person.id,
+        person_id=person.id,
+        details={
+            "answers_emptied": scrubbed.answers,
+            "comments_removed": scrubbed.comments,
+            "links_revoked": scrubbed.links,
+            "mail_removed": scrubbed.mail,
+        },
     )
+    return scrubbed
+
+
+def _sweep_anonymised(session: Session, now: datetime) -> None:
+    """People anonymised before retention also scrubbed links and mail: do that now."""
+    anonymised = col(Person.anonymised_at).is_not(None)
+    still_open = session.exec(
+        select(Invitation)
+        .join(Person, col(Person.id) == col(Invitation.person_id))
+        .where(anonymised, *_open_links())
+        .execution_options(**EVERYONE)
+    ).all()
+    for invitation in still_open:
+        invitation.revoked_at = now
+        session.add(invitation)
+    keyed = session.exec(
+        select(OutboxMessage.id, OutboxMessage.dedupe_key).where(
+            or_(*(col(OutboxMessage.dedupe_key).like(f"{kind}:%") for kind in MAIL_KINDS))
+        )
+    ).all()
+    by_invitation: dict[int, list[int]] = {}
+    for message_id, key in keyed:
+        invitation_id = invitation_of_mail_key(key)
+        if invitation_id is not None and message_id is not None:
+            by_invitation.setdefault(invitation_id, []).append(message_id)
+    if not by_invitation:
+        return
+    theirs = session.exec(
+        select(Invitation.id)
+        .join(Person, col(Person.id) == col(Invitation.person_id))
+        .where(anonymised, col(Invitation.id).in_(by_invitation))
+        .execution_options(**EVERYONE)
+    ).all()
+    doomed = [m for invitation_id in theirs for m in by_invitation.get(invitation_id or 0, [])]
+    if doomed:
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(doomed)))
 
 
 def apply_retention(
@@ -73,12 +207,11 @@ def apply_retention(
 ) -> RetentionReport:
     """Anonymise every candidate, in every organisation, past its retention period."""
     now = now or utcnow()
-    everyone = {ALL_ORGANISATIONS: True}
     organisations = {o.id: o for o in session.exec(select(Organisation))}
     candidates = session.exec(
         select(Person)
         .where(Person.kind == PersonKind.candidate, col(Person.anonymised_at).is_(None))
-        .execution_options(**everyone)
+        .execution_options(**EVERYONE)
     ).all()
     done = []
     for person in candidates:
@@ -90,4 +223,6 @@ def apply_retention(
         done.append(person.id or 0)
         if not dry_run:
             anonymise_person(session, person, now=now)
+    if not dry_run:
+        _sweep_anonymised(session, now)
     return RetentionReport(done)
