@@ -129,6 +129,23 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
+def record_sign_in_failure(session: Session, *, email: str, address: str) -> None:
+    """Audit a failed sign-in to a known account (an unknown e-mail belongs to no
+    organisation, so it is only counted by the throttle)."""
+    user = find_user_by_email(session, email) if email.strip() else None
+    if user is None or user.organisation_id is None:
+        return
+    record_event(
+        session,
+        organisation_id=user.organisation_id,
+        actor="anonymous",
+        action="user.sign_in_failed",
+        object_type="user",
+        object_id=user.id,
+        details={"address": address, "active": user.is_active},
+    )
+
+
 def create_api_token(session: Session, *, email: str, name: str = "") -> tuple[ApiToken, str]:
     """A new API token for the user; the plain token is returned once and never stored."""
     user = find_user_by_email(session, email)

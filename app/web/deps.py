@@ -133,15 +133,24 @@ INVALID_LINK_WINDOW_SECONDS = 600.0
 _limiter_lock = threading.Lock()
 
 
-def link_limiter(request: Request) -> SlidingWindowLimiter:
-    """The app's limiter of failed candidate links, shared by the pages and the API."""
+def app_limiter(
+    request: Request, name: str, limit: int, window_seconds: float
+) -> SlidingWindowLimiter:
+    """The app's limiter called `name`, made on first use (one per app, in its process)."""
     state = request.app.state
     with _limiter_lock:
-        limiter: SlidingWindowLimiter | None = getattr(state, "candidate_link_limiter", None)
+        limiters: dict[str, SlidingWindowLimiter] | None = getattr(state, "limiters", None)
+        if limiters is None:
+            limiters = state.limiters = {}
+        limiter = limiters.get(name)
         if limiter is None:
-            limiter = SlidingWindowLimiter(INVALID_LINK_LIMIT, INVALID_LINK_WINDOW_SECONDS)
-            state.candidate_link_limiter = limiter
+            limiter = limiters[name] = SlidingWindowLimiter(limit, window_seconds)
     return limiter
+
+
+def link_limiter(request: Request) -> SlidingWindowLimiter:
+    """The app's limiter of failed candidate links, shared by the pages and the API."""
+    return app_limiter(request, "candidate_link", INVALID_LINK_LIMIT, INVALID_LINK_WINDOW_SECONDS)
 
 
 def client_address(request: Request) -> str:

@@ -31,9 +31,7 @@ class World:
     organisation: Organisation
     campaign: Campaign
 
-    def invite(
-        self, db: Session, name: str, email: str, *, kind: str = "candidate"
-    ) -> Candidate:
+    def invite(self, db: Session, name: str, email: str, *, kind: str = "candidate") -> Candidate:
         person = add_person(db, full_name=name, email=email, language="en", kind=kind)
         done = campaign_service.invite(
             db, campaign=self.campaign, person=person, secret_key=TEST_SECRET, base_url=BASE
