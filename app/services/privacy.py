@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from app.db import ALL_ORGANISATIONS, utcnow
@@ -63,7 +63,7 @@ def _last_activity(session: Session, person: Person) -> datetime:
     return latest or person.created_at
 
 
-def _open_links() -> list[object]:
+def _open_links() -> list[ColumnElement[bool]]:
     """Conditions of an invitation whose link could still work (now or once extended)."""
     return [
         col(Invitation.revoked_at).is_(None),
@@ -90,7 +90,7 @@ def remove_mail(session: Session, person: Person) -> int:
     invitation_ids = session.exec(
         select(Invitation.id).where(Invitation.person_id == person.id)
     ).all()
-    matches = [
+    matches: list[ColumnElement[bool]] = [
         col(OutboxMessage.dedupe_key).like(f"{kind}:{invitation_id}:%")
         for kind in MAIL_KINDS
         for invitation_id in invitation_ids
@@ -101,7 +101,7 @@ def remove_mail(session: Session, person: Person) -> int:
         return 0
     result = session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.organisation_id == person.organisation_id, or_(*matches)
+            col(OutboxMessage.organisation_id) == person.organisation_id, or_(*matches)
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
