@@ -21,6 +21,7 @@ from app.db import make_engine
 from app.i18n import gettext as _
 from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
+from app.services.accounts import LOGIN_SESSION_LIFETIME
 from app.web.deps import LoginRequired
 from app.web.locale import LocaleMiddleware
 from app.web.routes import (
@@ -39,7 +40,7 @@ from app.web.routes import (
 from app.web.templating import render
 
 SESSION_COOKIE = "salesfit_session"
-SESSION_MAX_AGE = 12 * 3600
+SESSION_MAX_AGE = int(LOGIN_SESSION_LIFETIME.total_seconds())
 
 
 def create_app(

@@ -19,10 +19,11 @@ from app.db import scope_to_organisation
 from app.i18n import gettext as _
 from app.models import Organisation, Role, User
 from app.scoring.loader import Catalog
-from app.services.accounts import user_for_api_token
+from app.services.accounts import user_for_api_token, user_for_login_session
 from app.services.ratelimit import SlidingWindowLimiter
 
-SESSION_USER_KEY = "user_id"
+SESSION_ID_KEY = "sid"
+"""The key in the cookie of the login session's random id (see app/models/login.py)."""
 
 
 class LoginRequired(Exception):
@@ -58,13 +59,13 @@ def _sign_in_request(request: Request, session: Session, user: User) -> User:
 
 
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The user signed in by the session cookie, or None."""
-    user_id = request.session.get(SESSION_USER_KEY)
-    if not isinstance(user_id, int):
+    """The user of the login session the cookie names, or None (ended, expired, unknown)."""
+    session_id = request.session.get(SESSION_ID_KEY)
+    if session_id is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        request.session.clear()
+    user = user_for_login_session(session, session_id)
+    if user is None:
+        request.session.pop(SESSION_ID_KEY, None)
         return None
     return _sign_in_request(request, session, user)
 

@@ -19,11 +19,25 @@ from fastapi.responses import RedirectResponse, Response
 
 from app import i18n
 from app.i18n import gettext as _
-from app.services.accounts import authenticate, record_sign_in_failure
+from app.services.accounts import (
+    authenticate,
+    change_password,
+    end_login_session,
+    record_sign_in_failure,
+    start_login_session,
+)
 from app.services.audit import record_event
+from app.services.errors import Invalid
 from app.services.ratelimit import SlidingWindowLimiter
 from app.web.csrf import rotate_csrf_token, verify_csrf
-from app.web.deps import SESSION_USER_KEY, OptionalUser, SessionDep, app_limiter, client_address
+from app.web.deps import (
+    SESSION_ID_KEY,
+    CurrentUser,
+    OptionalUser,
+    SessionDep,
+    app_limiter,
+    client_address,
+)
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
 from app.web.templating import render
 
@@ -113,16 +127,59 @@ def login(
         object_type="user",
         object_id=user.id,
     )
+    session_id = start_login_session(session, user)
     session.commit()
-    request.session.clear()  # a new session on sign-in: nothing carried over from before
-    request.session[SESSION_USER_KEY] = user.id
-    if user.language:
-        request.session[LANGUAGE_KEY] = user.language
-    rotate_csrf_token(request)
+    _begin(request, session_id, user.language)
     return RedirectResponse(safe_next(next), status.HTTP_303_SEE_OTHER)
 
 
+def _begin(request: Request, session_id: str, language: str | None) -> None:
+    """A new cookie session: nothing carried over from before, a new CSRF token."""
+    request.session.clear()
+    request.session[SESSION_ID_KEY] = session_id
+    if language:
+        request.session[LANGUAGE_KEY] = language
+    rotate_csrf_token(request)
+
+
 @router.post("/logout", name="auth:logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the login session on the server too: a copy of the cookie stops working."""
+    end_login_session(session, request.session.get(SESSION_ID_KEY), reason="sign_out")
+    session.commit()
     request.session.clear()
     return RedirectResponse(request.url_for("auth:login").path, status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/account/password", name="auth:password")
+def password(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password: Annotated[str, Form(max_length=1024)] = "",
+    new_password_again: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """Change one's password: every session of the user ends, this browser gets a new one."""
+    try:
+        change_password(
+            session,
+            user=user,
+            current=current_password,
+            new=new_password,
+            again=new_password_again,
+        )
+    except Invalid as exc:
+        session.rollback()
+        return render(
+            request,
+            "account/index.html",
+            {"password_errors": {exc.field or "form": exc.message}},
+            status_code=exc.status,
+        )
+    session_id = start_login_session(session, user)
+    session.commit()
+    _begin(request, session_id, request.session.get(LANGUAGE_KEY))
+    return RedirectResponse(
+        request.url_for("pages:account").path + "?saved=password", status.HTTP_303_SEE_OTHER
+    )
