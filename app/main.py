@@ -6,7 +6,7 @@ is served: an invalid model raises `DefinitionError` and the server does not sta
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -23,6 +23,7 @@ from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.services.accounts import LOGIN_SESSION_LIFETIME
 from app.web.deps import LoginRequired
+from app.web.input_guard import BadCharacter, refuse_bad_characters
 from app.web.locale import LocaleMiddleware
 from app.web.routes import (
     admin,
@@ -59,6 +60,7 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by _install_docs with local assets instead of a CDN
         redoc_url=None,
+        dependencies=[Depends(refuse_bad_characters)],
     )
     app.state.settings = settings
     app.state.catalog = catalog
@@ -138,6 +140,16 @@ def _install_error_handlers(app: FastAPI) -> None:
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": errors}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        if isinstance(exc, BadCharacter):
+            return render(
+                request,
+                "errors/error.html",
+                {
+                    "status_code": status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    "message": exc.errors()[0]["msg"],
+                },
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
         return render(
             request,
             "errors/error.html",

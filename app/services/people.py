@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.models import Person, PersonKind
+from app.security import bad_character
 from app.services.errors import Invalid
 
 CSV_COLUMNS = ("full_name", "email", "language", "kind")
@@ -38,6 +39,16 @@ def check_person(
     full_name: str, email: str, language: str, kind: str
 ) -> tuple[str, str, str, PersonKind]:
     """The cleaned values, or Invalid naming the field and how to fix it."""
+    for column, value in zip(CSV_COLUMNS, (full_name, email, language, kind), strict=True):
+        if bad_character(value):
+            raise Invalid(
+                _(
+                    "The %(column)s holds a character that is not allowed (NUL or an unpaired "
+                    "UTF-16 surrogate); remove it."
+                )
+                % {"column": column},
+                field=column,
+            )
     name = " ".join(full_name.split())
     if not name:
         raise Invalid(_("The full name is empty."), field="full_name")

@@ -44,7 +44,7 @@ def make_world(db: Session, catalog: Catalog) -> World:
     organisation = create_organisation(db)
     scope_to_organisation(db, organisation.id or 0)
     campaign = campaign_service.create_campaign(
-        db, catalog=catalog, name="Spring hiring", battery="candidate-general", language="en"
+        db, catalog=catalog, name="Spring hiring", battery="candidate-active", language="en"
     )
     db.commit()
     return World(organisation, campaign)
