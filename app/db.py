@@ -78,10 +78,12 @@ class CrossOrganisationWrite(PermissionError):
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def read_json(data: str | bytes) -> Any:
+def read_json(data: str | bytes | memoryview) -> Any:
     """A JSON column's value. A lone surrogate stored before such input was refused comes
     back as U+FFFD, so old data cannot break a page that shows it."""
-    text = data if isinstance(data, str) else bytes(data).decode("utf-8")
+    # psycopg hands over bytes; SQLite may hand over a number, which json.loads refuses with
+    # the TypeError SQLAlchemy's SQLite JSON type expects (it then keeps the number).
+    text = bytes(data).decode("utf-8") if isinstance(data, bytes | memoryview) else data
     value = json.loads(text)
     if _SURROGATE_ESCAPE.search(text):  # rare: only then look at every string
         value = replace_lone_surrogates(value)

@@ -79,8 +79,8 @@ async def refuse_bad_characters(request: Request) -> None:
         if length.isdigit() and int(length) > MAX_FORM_BYTES:
             return
         form = await request.form()
-        for name, value in form.multi_items():
-            if bad_character(name) or (isinstance(value, str) and bad_character(value)):
+        for name, item in form.multi_items():
+            if bad_character(name) or (isinstance(item, str) and bad_character(item)):
                 raise BadCharacter(("body", name))
     elif _route_takes_json(request):
         body = await request.body()
