@@ -25,6 +25,7 @@ from app.services.accounts import LOGIN_SESSION_LIFETIME
 from app.web.deps import LoginRequired
 from app.web.input_guard import BadCharacter, refuse_bad_characters
 from app.web.locale import LocaleMiddleware
+from app.web.openapi import install_openapi
 from app.web.routes import (
     admin,
     api,
@@ -82,6 +83,7 @@ def create_app(
         app.include_router(module.router)
     _install_docs(app)
     _install_error_handlers(app)
+    install_openapi(app)
     return app
 
 

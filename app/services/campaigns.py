@@ -25,6 +25,8 @@ from app.services.mail import queue_mail
 
 DEFAULT_VALIDITY = timedelta(days=14)
 """How long a link works when its campaign has no deadline."""
+LATEST_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The latest moment a link can work until (the last a timestamp can hold)."""
 
 
 # ----------------------------------------------------------------------------- campaigns
@@ -343,6 +345,11 @@ def extend(session: Session, *, invitation: Invitation, days: int = 7) -> None:
         raise Invalid(_("Extend by 1 to 90 days."), field="days")
     now = utcnow()
     start = max(now, invitation.expires_at) if invitation.expires_at else now
+    if start > LATEST_EXPIRY - timedelta(days=days):
+        raise Conflict(
+            _("The link already works until %(date)s; it cannot be extended further.")
+            % {"date": format_date(start.date(), format="long", locale=i18n.get_language())}
+        )
     invitation.expires_at = start + timedelta(days=days)
     session.add(invitation)
 

@@ -32,6 +32,7 @@ class World:
     campaign: Campaign
 
     def invite(self, db: Session, name: str, email: str, *, kind: str = "candidate") -> Candidate:
+        scope_to_organisation(db, self.organisation.id or 0)
         person = add_person(db, full_name=name, email=email, language="en", kind=kind)
         done = campaign_service.invite(
             db, campaign=self.campaign, person=person, secret_key=TEST_SECRET, base_url=BASE

@@ -7,14 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import i18n
 from app.i18n import gettext as _
-from app.models import Campaign, Person, Team
+from app.models import Campaign, Person
 from app.services.audit import record_event
+from app.services.reviews import visible_campaigns
+from app.services.teams import visible_teams
 from app.web.csrf import verify_csrf
-from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep
+from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep, manager_scope
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
 from app.web.templating import render
 
@@ -34,8 +36,11 @@ def dashboard(
     people = dict(
         session.exec(select(Person.team_id, func.count()).group_by(Person.team_id)).all()  # type: ignore[arg-type]
     )
-    teams = session.exec(select(Team).order_by(Team.name)).all()
-    campaigns = session.exec(select(Campaign).order_by(Campaign.created_at.desc())).all()  # type: ignore[attr-defined]
+    manager_id = manager_scope(user)
+    teams = visible_teams(session, manager_id=manager_id)
+    campaigns = session.exec(
+        visible_campaigns(manager_id).order_by(col(Campaign.created_at).desc())
+    ).all()
     return render(
         request,
         "dashboard/index.html",

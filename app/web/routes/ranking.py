@@ -97,7 +97,7 @@ def _sort_label(catalog: Catalog, key: str, language: str) -> str:
     return labels.get(key, key)
 
 
-@router.get("/campaigns/{campaign_id}/ranking", name="ranking:campaign")
+@router.get("/campaigns/{campaign_id:id}/ranking", name="ranking:campaign")
 def campaign_ranking(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -156,7 +156,7 @@ def campaign_ranking(
 # ----------------------------------------------------------------------------- comparison
 
 
-@router.get("/campaigns/{campaign_id}/compare", name="ranking:compare")
+@router.get("/campaigns/{campaign_id:id}/compare", name="ranking:compare")
 def compare(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -239,14 +239,14 @@ def _export(
     )
 
 
-@router.get("/campaigns/{campaign_id}/ranking.csv", name="ranking:csv")
+@router.get("/campaigns/{campaign_id:id}/ranking.csv", name="ranking:csv")
 def ranking_csv(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _export(request, session, catalog, user, campaign_id, "csv")
 
 
-@router.get("/campaigns/{campaign_id}/ranking.xlsx", name="ranking:xlsx")
+@router.get("/campaigns/{campaign_id:id}/ranking.xlsx", name="ranking:xlsx")
 def ranking_xlsx(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:

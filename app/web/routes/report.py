@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.ids import parse_id
 from app.models import Invitation, Person, Role, User
 from app.services import reviews
 from app.services.errors import NotFound
@@ -42,9 +43,10 @@ def _subject(session: Session, person: Person, raw: str | None) -> Person | Invi
     """The person (latest assessment), or the invitation `?invitation=` names, if it is theirs."""
     if raw is None or raw == "":
         return person
-    if not raw.isdigit():
+    invitation_id = parse_id(raw)
+    if invitation_id is None:
         return None
-    invitation = session.get(Invitation, int(raw))
+    invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.person_id != person.id:
         return None
     return invitation
@@ -65,7 +67,7 @@ def _report(
         return None
 
 
-@router.get("/people/{person_id}/report", name="report:person")
+@router.get("/people/{person_id:id}/report", name="report:person")
 def person_page(
     request: Request,
     person_id: int,
@@ -80,7 +82,7 @@ def person_page(
     return render(request, "report/person.html", {"report": report})
 
 
-@router.get("/people/{person_id}/report.json", name="report:person_json")
+@router.get("/people/{person_id:id}/report.json", name="report:person_json")
 def person_json(
     request: Request,
     person_id: int,

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.ids import parse_id
 from app.labels import confidence_label, flag_text, recommendation_label
 from app.models import AssessmentSession, Campaign, Invitation, Person, Role, User
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
@@ -152,14 +153,14 @@ def _work_page(
     )
 
 
-@router.get("/reviews/work/{session_id}", name="reviews:work")
+@router.get("/reviews/work/{session_id:id}", name="reviews:work")
 def work(
     request: Request, session_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _work_page(request, session, catalog, user, session_id)
 
 
-@router.post("/reviews/work/{session_id}", name="reviews:work_save")
+@router.post("/reviews/work/{session_id:id}", name="reviews:work_save")
 def work_save(
     request: Request,
     session_id: int,
@@ -236,14 +237,14 @@ def _rating_page(
     )
 
 
-@router.get("/reviews/rating/{invitation_id}", name="reviews:rating")
+@router.get("/reviews/rating/{invitation_id:id}", name="reviews:rating")
 def rating(
     request: Request, invitation_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _rating_page(request, session, catalog, user, invitation_id)
 
 
-@router.post("/reviews/rating/{invitation_id}", name="reviews:rating_save")
+@router.post("/reviews/rating/{invitation_id:id}", name="reviews:rating_save")
 def rating_save(
     request: Request,
     invitation_id: int,
@@ -278,7 +279,7 @@ def rating_save(
 @router.get("/results", name="reviews:results")
 def results(request: Request, user: Staff, session: SessionDep, catalog: CatalogDep) -> Response:
     raw = request.query_params.get("campaign", "").strip()
-    campaign_id = int(raw) if raw.isdigit() else None
+    campaign_id = parse_id(raw)
     error = None
     if raw and campaign_id is None:
         error = _("The campaign filter must be a campaign from the list; showing all campaigns.")
@@ -299,7 +300,7 @@ def results(request: Request, user: Staff, session: SessionDep, catalog: Catalog
     )
 
 
-@router.get("/results/{invitation_id}", name="reviews:result")
+@router.get("/results/{invitation_id:id}", name="reviews:result")
 def result(
     request: Request, invitation_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
