@@ -6,15 +6,17 @@ is served: an invalid model raises `DefinitionError` and the server does not sta
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from swagger_ui_bundle import swagger_ui_path
 
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -23,6 +25,7 @@ from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.services.accounts import LOGIN_SESSION_LIFETIME
 from app.web.deps import LoginRequired
+from app.web.headers import SecurityHeadersMiddleware
 from app.web.input_guard import BadCharacter, refuse_bad_characters
 from app.web.locale import LocaleMiddleware
 from app.web.openapi import install_openapi
@@ -41,6 +44,8 @@ from app.web.routes import (
 )
 from app.web.templating import render
 
+SWAGGER_UI_DIR = Path(inspect.getfile(FastAPIOffline)).parent / "static"
+"""Swagger UI 5 (it reads OpenAPI 3.1), as fastapi-offline ships it."""
 SESSION_COOKIE = "salesfit_session"
 SESSION_MAX_AGE = int(LOGIN_SESSION_LIFETIME.total_seconds())
 
@@ -77,6 +82,7 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
@@ -89,16 +95,14 @@ def create_app(
 
 def _install_docs(app: FastAPI) -> None:
     """The OpenAPI page at /docs, with Swagger UI's files served by the app (no CDN)."""
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI_DIR), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/api/v1/openapi.json",
-            title="SalesFit API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+    def docs(request: Request) -> Response:
+        # FastAPI's get_swagger_ui_html starts Swagger UI with an inline script; this page
+        # loads the same start-up from static/js/swagger-init.js (script-src 'self').
+        return render(
+            request, "docs/swagger.html", {"openapi_url": app.openapi_url or "/api/v1/openapi.json"}
         )
 
 

@@ -11,11 +11,18 @@ from app.db import scope_to_organisation
 from app.models import Campaign, Invitation, Organisation, Person
 from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
+from app.services import results, sessions
 from app.services.people import add_person
 from tests.conftest import TEST_SECRET
-from tests.factories import create_organisation
+from tests.factories import answer_for, create_organisation
 
 BASE = "http://testserver"
+WORK = (
+    "Dear Marina, I saw that you start supplying 60 supermarkets next month. Late deliveries "
+    "there mean fines. A drinks distributor with 35 vans cut late deliveries from 12% to 3% "
+    "with our routing. Could we show you how in twenty minutes, Tuesday at 11 or Thursday at 3? "
+    "Ivan Petrov, Flotika, +7 900 000 00 00"
+)
 
 
 @dataclass
@@ -39,6 +46,17 @@ class World:
         )
         db.commit()
         return Candidate(person, done.invitation, done.url.rsplit("/", 1)[1], done.url)
+
+    def complete(self, db: Session, catalog: Catalog, someone: Candidate) -> None:
+        """Consent, answer every question and finish, as the candidate's pages do."""
+        scope_to_organisation(db, self.organisation.id or 0)
+        sessions.record_consent(db, someone.invitation, accepted=True, language="en")
+        items = [i for s in sessions.sections(catalog, self.campaign, "en") for i in s["items"]]
+        answers = {i["id"]: WORK if i["type"] == "text" else answer_for(i) for i in items}
+        sessions.save_answers(db, someone.invitation, catalog, answers)
+        results.complete(db, catalog, someone.invitation)
+        db.commit()
+        db.info.clear()
 
 
 def make_world(db: Session, catalog: Catalog) -> World:
