@@ -342,7 +342,16 @@ def serve(
     if not is_current(make_engine(settings.database_url)):
         raise _fail("The database schema is not up to date: run `salesfit migrate` first.")
     typer.echo(f"Serving SalesFit on http://{host}:{port}")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    from app.web.proxy import uvicorn_options
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **uvicorn_options(settings),
+    )
 
 
 @cli.command()

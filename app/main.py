@@ -24,6 +24,7 @@ from app.i18n import gettext as _
 from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.services.accounts import LOGIN_SESSION_LIFETIME
+from app.web.accesslog import install_access_log_filter
 from app.web.deps import LoginRequired
 from app.web.headers import SecurityHeadersMiddleware
 from app.web.input_guard import BadCharacter, refuse_bad_characters
@@ -71,6 +72,7 @@ def create_app(
     app.state.settings = settings
     app.state.catalog = catalog
     app.state.engine = engine
+    install_access_log_filter()
 
     # Added innermost first: the session cookie is read before the language is chosen.
     app.add_middleware(LocaleMiddleware, default_language=settings.default_language)
