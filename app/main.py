@@ -33,11 +33,13 @@ from app.web.openapi import install_openapi
 from app.web.routes import (
     admin,
     api,
+    api_privacy,
     auth,
     candidate,
     health,
     hr,
     pages,
+    privacy,
     ranking,
     report,
     reviews,
@@ -87,7 +89,21 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
+    for module in (
+        health,
+        auth,
+        pages,
+        admin,
+        privacy,
+        hr,
+        reviews,
+        ranking,
+        report,
+        teams,
+        candidate,
+        api,
+        api_privacy,
+    ):
         app.include_router(module.router)
     _install_docs(app)
     _install_error_handlers(app)

@@ -13,23 +13,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_
 from sqlmodel import Session, col, select
 
 from app.db import ALL_ORGANISATIONS, utcnow
+from app.i18n import gettext as _
 from app.models import (
     Answer,
     AssessmentSession,
+    Campaign,
+    Consent,
     Invitation,
+    KpiValue,
     ManagerRating,
     Organisation,
     OutboxMessage,
     Person,
     PersonKind,
+    ScoreSnapshot,
+    Team,
 )
-from app.services.audit import record_event
+from app.services.audit import AuditQuery, describe, find_events, record_event
 from app.services.campaigns import MAIL_KINDS, invitation_of_mail_key
+from app.services.errors import Conflict, NotFound
 
 ANONYMOUS_NAME = "—"
 EVERYONE = {ALL_ORGANISATIONS: True}
@@ -84,9 +92,8 @@ def revoke_links(session: Session, person: Person, *, now: datetime) -> int:
     return len(invitations)
 
 
-def remove_mail(session: Session, person: Person) -> int:
-    """Delete the person's mail from the outbox (sent or not): it holds the address, the
-    name and the link. Found by address and by the invitations the mail was about."""
+def _mail_ids(session: Session, person: Person) -> list[int]:
+    """The outbox messages of a person: to their address, or about their invitations."""
     invitation_ids = session.exec(
         select(Invitation.id).where(Invitation.person_id == person.id)
     ).all()
@@ -98,13 +105,22 @@ def remove_mail(session: Session, person: Person) -> int:
     if person.email:
         matches.append(func.lower(OutboxMessage.to_address) == person.email.lower())
     if not matches:
-        return 0
-    result = session.execute(
-        delete(OutboxMessage).where(
+        return []
+    found = session.exec(
+        select(OutboxMessage.id).where(
             col(OutboxMessage.organisation_id) == person.organisation_id, or_(*matches)
         )
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ).all()
+    return [i for i in found if i is not None]
+
+
+def remove_mail(session: Session, person: Person) -> int:
+    """Delete the person's mail from the outbox (sent or not): it holds the address, the
+    name and the link."""
+    ids = _mail_ids(session, person)
+    if ids:
+        session.execute(delete(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))
+    return len(ids)
 
 
 def anonymise_person(
@@ -226,3 +242,180 @@ def apply_retention(
     if not dry_run:
         _sweep_anonymised(session, now)
     return RetentionReport(done)
+
+
+# ----------------------------------------------------------------------------- one person
+
+
+def find_person_by_email(session: Session, email: str) -> Person:
+    """The organisation's person with this e-mail (the session is scoped), or NotFound."""
+    address = email.strip().lower()
+    found = session.exec(select(Person).where(func.lower(Person.email) == address)).all()
+    if not found:
+        raise NotFound(_("There is no person with the e-mail %(email)s.") % {"email": address})
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        raise Conflict(
+            _("Several people have the e-mail %(email)s (ids %(ids)s); use the page of each.")
+            % {"email": address, "ids": ids}
+        )
+    return found[0]
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_person(session: Session, person: Person) -> dict[str, Any]:
+    """Everything held on one person, as JSON-ready data: contact data, consents, invitations,
+    answers, results, ratings, KPIs, the mail sent to them and the audit of who saw them."""
+    now = utcnow()
+    team = session.get(Team, person.team_id) if person.team_id else None
+    invitations = session.exec(
+        select(Invitation, Campaign)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .where(Invitation.person_id == person.id)
+        .order_by(col(Invitation.id))
+    ).all()
+    answers = session.exec(
+        select(Answer, AssessmentSession)
+        .join(AssessmentSession, col(AssessmentSession.id) == col(Answer.session_id))
+        .where(AssessmentSession.person_id == person.id)
+        .order_by(col(Answer.id))
+    ).all()
+    consents = session.exec(
+        select(Consent).where(Consent.person_id == person.id).order_by(col(Consent.id))
+    ).all()
+    results = session.exec(
+        select(ScoreSnapshot)
+        .where(ScoreSnapshot.person_id == person.id)
+        .order_by(col(ScoreSnapshot.id))
+    ).all()
+    ratings = session.exec(
+        select(ManagerRating)
+        .where(ManagerRating.person_id == person.id)
+        .order_by(col(ManagerRating.id))
+    ).all()
+    kpis = session.exec(
+        select(KpiValue).where(KpiValue.person_id == person.id).order_by(col(KpiValue.id))
+    ).all()
+    mail = session.exec(
+        select(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(_mail_ids(session, person)))
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    audit = describe(session, find_events(session, AuditQuery(person_id=person.id, limit=10_000)))
+    return {
+        "exported_at": now.isoformat(),
+        "person": {
+            "id": person.id,
+            "kind": str(person.kind),
+            "full_name": person.full_name,
+            "email": person.email,
+            "phone": person.phone,
+            "external_id": person.external_id,
+            "language": person.language,
+            "team": team.name if team else None,
+            "manager_id": person.manager_id,
+            "current_role": person.current_role,
+            "created_at": _moment(person.created_at),
+            "anonymised_at": _moment(person.anonymised_at),
+        },
+        "consents": [
+            {
+                "invitation_id": c.invitation_id,
+                "purpose": c.purpose,
+                "accepted": c.accepted,
+                "text_version": c.text_version,
+                "language": c.language,
+                "given_at": _moment(c.given_at),
+                "withdrawn_at": _moment(c.withdrawn_at),
+            }
+            for c in consents
+        ],
+        "invitations": [
+            {
+                "id": i.id,
+                "campaign": {"id": c.id, "name": c.name},
+                "status": i.status(now).value,
+                "created_at": _moment(i.created_at),
+                "sent_at": _moment(i.sent_at),
+                "opened_at": _moment(i.opened_at),
+                "completed_at": _moment(i.completed_at),
+                "declined_at": _moment(i.declined_at),
+                "expires_at": _moment(i.expires_at),
+                "revoked_at": _moment(i.revoked_at),
+            }
+            for i, c in invitations
+        ],
+        "answers": [
+            {
+                "invitation_id": s.invitation_id,
+                "instrument": s.instrument_id,
+                "item": a.item_id,
+                "value": a.value,
+                "seconds": a.seconds,
+                "answered_at": _moment(a.answered_at),
+            }
+            for a, s in answers
+        ],
+        "results": [
+            {
+                "id": r.id,
+                "invitation_id": r.invitation_id,
+                "campaign_id": r.campaign_id,
+                "created_at": _moment(r.created_at),
+                "provisional": r.provisional,
+                "recommendation": r.recommendation,
+                "confidence": r.confidence,
+                "model_version": r.model_version,
+                "instrument_versions": r.instrument_versions,
+                "scores": r.scores,
+                "flags": r.flags,
+            }
+            for r in results
+        ],
+        "manager_ratings": [
+            {
+                "instrument": r.instrument_id,
+                "item": r.item_id,
+                "value": r.value,
+                "comment": r.comment,
+                "rated_on": r.rated_on.isoformat(),
+            }
+            for r in ratings
+        ],
+        "kpis": [
+            {
+                "kpi": k.kpi_id,
+                "period_start": k.period_start.isoformat(),
+                "period_end": k.period_end.isoformat(),
+                "value": k.value,
+            }
+            for k in kpis
+        ],
+        "mail": [
+            {
+                "to_address": m.to_address,
+                "subject": m.subject,
+                "body_text": m.body_text,
+                "status": m.status,
+                "created_at": _moment(m.created_at),
+                "sent_at": _moment(m.sent_at),
+            }
+            for m in mail
+        ],
+        "audit": [{**row, "at": _moment(row["at"])} for row in audit],
+    }
+
+
+def erase_person(
+    session: Session, person: Person, *, actor: str, actor_user_id: int | None = None
+) -> Scrubbed:
+    """Erase a person on request (a candidate or an employee): as retention does, at once.
+    Conflict when it was done before."""
+    if person.anonymised_at is not None:
+        raise Conflict(_("This person's data has already been erased."))
+    return anonymise_person(
+        session, person, action="person.erased", actor=actor, actor_user_id=actor_user_id
+    )

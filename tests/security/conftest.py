@@ -15,6 +15,7 @@ from app.services import results, sessions
 from app.services.people import add_person
 from tests.conftest import TEST_SECRET
 from tests.factories import answer_for, create_organisation
+from tests.test_cli import database_url  # noqa: F401  (a fixture: a fresh database for the CLI)
 
 BASE = "http://testserver"
 WORK = (

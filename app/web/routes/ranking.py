@@ -21,6 +21,7 @@ from app.labels import confidence_label, flag_text, flag_title, is_serious, reco
 from app.models import Campaign, Role, User
 from app.scoring.loader import Catalog
 from app.services import ranking as ranking_service
+from app.services.audit import record_read
 from app.services.errors import NotFound, ServiceError
 from app.services.ranking import Ranking
 from app.web.csrf import verify_csrf
@@ -167,6 +168,16 @@ def compare(
     try:
         ids = ranking_service.read_people(request.query_params.getlist("people"))
         rows = ranking_service.compare(session, campaign, ids, manager_id=manager_scope(user))
+        record_read(
+            session,
+            user=user,
+            action="result.viewed",
+            person_ids=[row.person.id for row in rows],
+            object_type="campaign",
+            object_id=campaign.id,
+            details={"as": "comparison"},
+        )
+        session.commit()
     except ServiceError as exc:
         error = exc
     model = catalog.model.definition
@@ -222,6 +233,15 @@ def _export(
         body = ranking_service.to_xlsx(header, rows, title="ranking")
         media_type = XLSX_TYPE
     ranking_service.record_export(session, ranked, user_id=user.id, file_format=extension)
+    record_read(
+        session,
+        user=user,
+        action="result.exported",
+        person_ids=[row.person.id for row in ranked.rows],
+        object_type="campaign",
+        object_id=campaign.id,
+        details={"format": extension},
+    )
     session.commit()
     ascii_stem, unicode_stem = ranking_service.file_stem(campaign)
     disposition = (

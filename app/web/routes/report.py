@@ -18,6 +18,7 @@ from app.i18n import gettext as _
 from app.ids import parse_id
 from app.models import Invitation, Person, Role, User
 from app.services import reviews
+from app.services.audit import record_read
 from app.services.errors import NotFound
 from app.services.report import person_report
 from app.web.csrf import verify_csrf
@@ -79,6 +80,8 @@ def person_page(
     report = _report(session, catalog, user, person_id, invitation)
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
+    record_read(session, user=user, action="report.viewed", person_ids=[person_id])
+    session.commit()
     return render(request, "report/person.html", {"report": report})
 
 
@@ -106,4 +109,8 @@ def person_json(
         return JSONResponse(
             {"detail": _("There is no report for this person.")}, status.HTTP_404_NOT_FOUND
         )
+    record_read(
+        session, user=user, action="report.viewed", person_ids=[person_id], details={"as": "json"}
+    )
+    session.commit()
     return JSONResponse(report, headers={"Cache-Control": "no-store"})

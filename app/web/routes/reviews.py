@@ -21,6 +21,7 @@ from app.models import AssessmentSession, Campaign, Invitation, Person, Role, Us
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
 from app.services import reviews
+from app.services.audit import record_read
 from app.services.errors import ServiceError
 from app.services.report import caution_sentences, pending_sentences
 from app.services.results import current_ratings, latest_result
@@ -157,7 +158,18 @@ def _work_page(
 def work(
     request: Request, session_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
-    return _work_page(request, session, catalog, user, session_id)
+    response = _work_page(request, session, catalog, user, session_id)
+    instrument_session = session.get(AssessmentSession, session_id)
+    record_read(
+        session,
+        user=user,
+        action="work_sample.viewed",
+        person_ids=[instrument_session.person_id if instrument_session else None],
+        object_type="assessment_session",
+        object_id=session_id,
+    )
+    session.commit()
+    return response
 
 
 @router.post("/reviews/work/{session_id:id}", name="reviews:work_save")
@@ -309,6 +321,15 @@ def result(
     if snapshot is None:
         raise _not_found()
     campaign = _campaign(session, invitation.campaign_id)
+    record_read(
+        session,
+        user=user,
+        action="result.viewed",
+        person_ids=[person.id],
+        object_type="invitation",
+        object_id=invitation_id,
+    )
+    session.commit()
     language = i18n.get_language()
     scores: dict[str, Any] = snapshot.scores or {}
     model = catalog.model.definition
