@@ -27,6 +27,7 @@ from app.models import (
     Consent,
     Invitation,
     KpiValue,
+    LoginSession,
     ManagerRating,
     Organisation,
     OutboxMessage,
@@ -40,6 +41,8 @@ from app.services.campaigns import MAIL_KINDS, invitation_of_mail_key
 from app.services.errors import Conflict, NotFound
 
 ANONYMOUS_NAME = "—"
+SESSIONS_KEPT = timedelta(days=7)
+"""Login sessions are deleted this long after they expired (the audit keeps the sign-ins)."""
 EVERYONE = {ALL_ORGANISATIONS: True}
 
 
@@ -241,6 +244,9 @@ def apply_retention(
             anonymise_person(session, person, now=now)
     if not dry_run:
         _sweep_anonymised(session, now)
+        session.execute(
+            delete(LoginSession).where(col(LoginSession.expires_at) < now - SESSIONS_KEPT)
+        )
     return RetentionReport(done)
 
 

@@ -128,3 +128,22 @@ def test_an_expired_session_signs_nobody_in(client: TestClient, db: Session) -> 
     db.commit()
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
     assert db.get(User, user.id) is not None
+
+
+def test_the_daily_retention_run_forgets_long_expired_sessions(
+    client: TestClient, db: Session
+) -> None:
+    from app.services.privacy import apply_retention
+
+    user = create_user(db)
+    sign_in(client, user.email, PASSWORD)
+    sign_in(client, user.email, PASSWORD)
+    old, new = db.exec(select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    old.expires_at = utcnow() - timedelta(days=8)
+    db.add(old)
+    db.commit()
+    db.info.clear()
+    apply_retention(db)
+    db.commit()
+    left = db.exec(select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    assert [row.id for row in left] == [new.id]
