@@ -280,14 +280,26 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
     user.password_hash = hash_password(new)
     session.add(user)
     ended = end_user_sessions(session, user, reason="password")
+    _user_event(session, user, "user.password_changed", user.id, {"sessions_ended": ended})
+
+
+def _user_event(
+    session: Session,
+    user: User,
+    action: str,
+    actor_user_id: int | None,
+    details: dict[str, int] | None = None,
+) -> None:
+    """Audit a change to a user's account (by that user, an admin, or the system)."""
     record_event(
         session,
         organisation_id=user.organisation_id or 0,
-        actor_user_id=user.id,
-        action="user.password_changed",
+        actor_user_id=actor_user_id,
+        actor="user" if actor_user_id else "system",
+        action=action,
         object_type="user",
         object_id=user.id,
-        details={"sessions_ended": ended},
+        details=details,
     )
 
 
@@ -301,15 +313,12 @@ def deactivate_user(session: Session, *, user: User, actor_user_id: int | None) 
     session.add(user)
     ended = end_user_sessions(session, user, reason="deactivated")
     revoked = revoke_api_tokens(session, tokens=user_api_tokens(session, user))
-    record_event(
+    _user_event(
         session,
-        organisation_id=user.organisation_id or 0,
-        actor_user_id=actor_user_id,
-        actor="user" if actor_user_id else "system",
-        action="user.deactivated",
-        object_type="user",
-        object_id=user.id,
-        details={"sessions_ended": ended, "api_tokens_revoked": revoked},
+        user,
+        "user.deactivated",
+        actor_user_id,
+        {"sessions_ended": ended, "api_tokens_revoked": revoked},
     )
 
 
@@ -319,15 +328,7 @@ def activate_user(session: Session, *, user: User, actor_user_id: int | None) ->
         return
     user.is_active = True
     session.add(user)
-    record_event(
-        session,
-        organisation_id=user.organisation_id or 0,
-        actor_user_id=actor_user_id,
-        actor="user" if actor_user_id else "system",
-        action="user.activated",
-        object_type="user",
-        object_id=user.id,
-    )
+    _user_event(session, user, "user.activated", actor_user_id)
 
 
 # ----------------------------------------------------------------------------- API tokens

@@ -47,7 +47,7 @@ from app.services import campaigns as campaign_service
 from app.services import results, sessions
 from app.services.accounts import create_api_token, create_user
 from app.services.people import add_person
-from tests.conftest import TEST_SECRET, csrf_from, make_settings
+from tests.conftest import TEST_SECRET, csrf_from, make_settings, sign_in
 from tests.factories import PASSWORD, answer_for
 from tests.security.conftest import WORK
 
@@ -219,13 +219,7 @@ def _caller(
     headers = {"authorization": f"Bearer {token}"} if token else {}
     client = TestClient(app, headers=headers)
     if email:
-        page = client.get("/login")
-        signed = client.post(
-            "/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
-            follow_redirects=False,
-        )
-        assert signed.status_code == 303, signed.text
+        sign_in(client, email, PASSWORD)
         csrf = csrf_from(client.get("/account").text)
     else:
         if link:
