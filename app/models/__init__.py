@@ -11,6 +11,7 @@ from app.models.assessments import (
 )
 from app.models.campaigns import Campaign, CampaignStatus, Invitation, InvitationStatus, TargetRole
 from app.models.compliance import AuditEvent, Consent, OutboxMessage
+from app.models.login import LoginSession
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
 from app.models.users import ApiToken, Role, User
@@ -26,6 +27,7 @@ __all__ = [
     "Invitation",
     "InvitationStatus",
     "KpiValue",
+    "LoginSession",
     "ManagerRating",
     "Organisation",
     "OutboxMessage",
