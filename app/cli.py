@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.cli_staff import register as register_directory_commands
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.models import Person
 from app.scoring.errors import DefinitionError
 from app.scoring.loader import Catalog, load_catalog
 
@@ -235,6 +236,149 @@ def create_api_token_command(
         typer.echo(token)
 
 
+@cli.command("revoke-api-token")
+def revoke_api_token_command(
+    prefix: Annotated[
+        str | None, typer.Option(help="The token's first characters, as shown when it was made.")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="Revoke every token of this user.")] = None,
+) -> None:
+    """Revoke an API token (by its prefix) or all tokens of a user; it stops working at once."""
+    from sqlmodel import col, select
+
+    from app.db import ALL_ORGANISATIONS
+    from app.models import ApiToken
+    from app.services.accounts import (
+        AccountError,
+        find_user_by_email,
+        revoke_api_tokens,
+        user_api_tokens,
+    )
+
+    if (prefix is None) == (email is None):
+        raise _fail("Error: give either --prefix or --email.")
+    settings = get_settings()
+    with Session(make_engine(settings.database_url)) as session:
+        if email is not None:
+            user = find_user_by_email(session, email)
+            if user is None:
+                raise _fail(
+                    f"Error: {AccountError(f'no user with e-mail {email.strip().lower()}')}"
+                )
+            tokens = user_api_tokens(session, user)
+        else:
+            wanted = (prefix or "").strip().rstrip("…")
+            tokens = (
+                list(
+                    session.exec(
+                        select(ApiToken)
+                        .where(
+                            col(ApiToken.prefix).startswith(wanted),
+                            col(ApiToken.revoked_at).is_(None),
+                        )
+                        .execution_options(**{ALL_ORGANISATIONS: True})
+                    )
+                )
+                if len(wanted) >= 4
+                else []
+            )
+            if not tokens:
+                raise _fail(f"Error: no active API token starts with {wanted!r}.")
+            if len(tokens) > 1:
+                listed = ", ".join(f"{t.prefix}… (id {t.id})" for t in tokens)
+                raise _fail(
+                    f"Error: {wanted!r} matches several tokens: {listed}; give more characters."
+                )
+        names = [f"{token.prefix}… (id {token.id})" for token in tokens]
+        revoke_api_tokens(session, tokens=tokens)
+        session.commit()
+    for name in names:
+        typer.echo(f"Revoked API token {name}.")
+    if not names:
+        typer.echo("No active token to revoke.")
+
+
+def _person_session(org: str, email: str) -> tuple[Session, Person]:
+    """A session scoped to the organisation `org` and its person with `email`."""
+    from sqlmodel import select
+
+    from app.db import scope_to_organisation
+    from app.models import Organisation
+    from app.services.errors import ServiceError
+    from app.services.privacy import find_person_by_email
+
+    session = Session(make_engine(get_settings().database_url))
+    organisation = session.exec(select(Organisation).where(Organisation.slug == org)).first()
+    if organisation is None or organisation.id is None:
+        session.close()
+        raise _fail(f"Error: no organisation '{org}'.")
+    scope_to_organisation(session, organisation.id)
+    try:
+        person = find_person_by_email(session, email)
+    except ServiceError as exc:
+        session.close()
+        raise _fail(f"Error: {exc.message}") from None
+    return session, person
+
+
+@cli.command("export-person")
+def export_person_command(
+    email: Annotated[str, typer.Option(help="The person's e-mail.")],
+    org: Annotated[str, typer.Option(help="The organisation's slug.")],
+) -> None:
+    """Print everything held on one person as JSON (a request for access); audited."""
+    from app.services.audit import record_event
+    from app.services.privacy import export_person
+
+    session, person = _person_session(org, email)
+    with session:
+        data = export_person(session, person)
+        record_event(
+            session,
+            organisation_id=person.organisation_id or 0,
+            actor="system",
+            action="person.exported",
+            object_type="person",
+            object_id=person.id,
+            person_id=person.id,
+            details={"via": "command line"},
+        )
+        session.commit()
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@cli.command("erase-person")
+def erase_person_command(
+    email: Annotated[str, typer.Option(help="The person's e-mail.")],
+    org: Annotated[str, typer.Option(help="The organisation's slug.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase one person (a request for erasure): contact data, written answers and mail go,
+    links stop; scores stay, anonymous. Cannot be undone; audited."""
+    from app.services.errors import ServiceError
+    from app.services.privacy import erase_person
+
+    session, person = _person_session(org, email)
+    person_id = person.id
+    with session:
+        if not yes:
+            typer.confirm(
+                f"Erase {person.full_name} <{person.email}> (person {person.id}) in '{org}'? "
+                "This cannot be undone.",
+                abort=True,
+            )
+        try:
+            done = erase_person(session, person, actor="system")
+        except ServiceError as exc:
+            raise _fail(f"Error: {exc.message}") from None
+        session.commit()
+    typer.echo(
+        f"Erased person {person_id}: {done.answers} written answer(s) emptied, "
+        f"{done.comments} comment(s) removed, {done.links} link(s) revoked, "
+        f"{done.mail} e-mail(s) removed from the outbox."
+    )
+
+
 @cli.command()
 def worker(
     once: Annotated[
@@ -362,7 +506,16 @@ def serve(
     if not is_current(make_engine(settings.database_url)):
         raise _fail("The database schema is not up to date: run `salesfit migrate` first.")
     typer.echo(f"Serving SalesFit on http://{host}:{port}")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    from app.web.proxy import uvicorn_options
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        **uvicorn_options(settings),
+    )
 
 
 @cli.command()

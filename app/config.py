@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     smtp_from: str = "SalesFit <no-reply@localhost>"
     smtp_starttls: bool = True
 
+    trusted_proxies: str = Field(
+        default="",
+        description="addresses or networks of reverse proxies whose X-Forwarded-For is believed",
+    )
+
     model_file: Path = MODEL_FILE
     assessments_dir: Path = ASSESSMENTS_DIR
 
@@ -64,6 +69,10 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def is_sqlite(self) -> bool:

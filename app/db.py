@@ -8,6 +8,8 @@ on the rows it adds. Call sites never write `where organisation_id == ...` thems
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +22,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Field, Session, SQLModel, create_engine
 from sqlmodel.main import default_registry
+
+from app.security import replace_lone_surrogates
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,9 +75,25 @@ class CrossOrganisationWrite(PermissionError):
     """A scoped session tried to write a row of another organisation."""
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def read_json(data: str | bytes | memoryview) -> Any:
+    """A JSON column's value. A lone surrogate stored before such input was refused comes
+    back as U+FFFD, so old data cannot break a page that shows it."""
+    # psycopg hands over bytes; SQLite may hand over a number, which json.loads refuses with
+    # the TypeError SQLAlchemy's SQLite JSON type expects (it then keeps the number).
+    text = bytes(data).decode("utf-8") if isinstance(data, bytes | memoryview) else data
+    value = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text):  # rare: only then look at every string
+        value = replace_lone_surrogates(value)
+    return value
+
+
 def make_engine(database_url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite (a file under data/) or PostgreSQL (`postgresql+psycopg://`)."""
     url: URL = make_url(database_url)
+    kwargs.setdefault("json_deserializer", read_json)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             from pathlib import Path

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from functools import cache
 
 from babel import Locale, negotiate_locale
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from app.paths import LOCALE_DIR
@@ -94,3 +95,8 @@ def negotiate(accept_language: str | None) -> str | None:
 
 def locale_for(language: str) -> Locale:
     return Locale.parse(language)
+
+
+def format_number(value: float | int) -> str:
+    """A number the way the current language writes it (1.5 / 1,5), without a needless .0."""
+    return format_decimal(value, format="#,##0.##", locale=get_language())

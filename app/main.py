@@ -6,26 +6,34 @@ is served: an invalid model raises `DefinitionError` and the server does not sta
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, status
+import inspect
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from swagger_ui_bundle import swagger_ui_path
 
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.i18n import gettext as _
 from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
+from app.services.accounts import LOGIN_SESSION_LIFETIME
+from app.web.accesslog import install_access_log_filter
 from app.web.deps import LoginRequired
+from app.web.headers import SecurityHeadersMiddleware
+from app.web.input_guard import BadCharacter, refuse_bad_characters
 from app.web.locale import LocaleMiddleware
+from app.web.openapi import install_openapi
 from app.web.routes import (
     admin,
     api,
+    api_privacy,
     api_staff,
     api_staff_work,
     auth,
@@ -34,6 +42,7 @@ from app.web.routes import (
     health,
     hr,
     pages,
+    privacy,
     ranking,
     report,
     reviews,
@@ -43,8 +52,10 @@ from app.web.routes import (
 )
 from app.web.templating import render
 
+SWAGGER_UI_DIR = Path(inspect.getfile(FastAPIOffline)).parent / "static"
+"""Swagger UI 5 (it reads OpenAPI 3.1), as fastapi-offline ships it."""
 SESSION_COOKIE = "salesfit_session"
-SESSION_MAX_AGE = 12 * 3600
+SESSION_MAX_AGE = int(LOGIN_SESSION_LIFETIME.total_seconds())
 
 
 def create_app(
@@ -63,10 +74,12 @@ def create_app(
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served by _install_docs with local assets instead of a CDN
         redoc_url=None,
+        dependencies=[Depends(refuse_bad_characters)],
     )
     app.state.settings = settings
     app.state.catalog = catalog
     app.state.engine = engine
+    install_access_log_filter()
 
     # Added innermost first: the session cookie is read before the language is chosen.
     app.add_middleware(LocaleMiddleware, default_language=settings.default_language)
@@ -78,9 +91,24 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
+    for module in (
+        health,
+        auth,
+        pages,
+        admin,
+        privacy,
+        hr,
+        reviews,
+        ranking,
+        report,
+        teams,
+        candidate,
+        api,
+        api_privacy,
+    ):
         app.include_router(module.router)
     app.include_router(api_staff_work.router)
     app.include_router(staff.router)
@@ -89,21 +117,20 @@ def create_app(
     app.include_router(fairness.router)
     _install_docs(app)
     _install_error_handlers(app)
+    install_openapi(app)
     return app
 
 
 def _install_docs(app: FastAPI) -> None:
     """The OpenAPI page at /docs, with Swagger UI's files served by the app (no CDN)."""
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="swagger")
+    app.mount("/docs-assets", StaticFiles(directory=SWAGGER_UI_DIR), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/api/v1/openapi.json",
-            title="SalesFit API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+    def docs(request: Request) -> Response:
+        # FastAPI's get_swagger_ui_html starts Swagger UI with an inline script; this page
+        # loads the same start-up from static/js/swagger-init.js (script-src 'self').
+        return render(
+            request, "docs/swagger.html", {"openapi_url": app.openapi_url or "/api/v1/openapi.json"}
         )
 
 
@@ -147,6 +174,16 @@ def _install_error_handlers(app: FastAPI) -> None:
                 for e in exc.errors()
             ]
             return JSONResponse({"detail": errors}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        if isinstance(exc, BadCharacter):
+            return render(
+                request,
+                "errors/error.html",
+                {
+                    "status_code": status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    "message": exc.errors()[0]["msg"],
+                },
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            )
         return render(
             request,
             "errors/error.html",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -51,3 +52,49 @@ def hash_token(token: str) -> str:
 
 def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+"""NUL, which PostgreSQL cannot store in text, and UTF-16 surrogates, which no UTF-8 text
+holds: in a decoded Python string any surrogate left over is unpaired (JSON's escaped pairs
+such as an emoji decode to one character)."""
+
+
+def bad_character(text: str) -> str | None:
+    """The first character of `text` no stored text may hold, or None."""
+    found = _BAD_CHARACTER.search(text)
+    return found.group() if found else None
+
+
+def find_bad_string(
+    value: object, location: tuple[str | int, ...] = ()
+) -> tuple[str | int, ...] | None:
+    """Where in a decoded JSON value (or a string) a key or string holds a bad character:
+    the path to it, or None when there is none."""
+    if isinstance(value, str):
+        return location if bad_character(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and bad_character(key):
+                return (*location, key)
+            found = find_bad_string(item, (*location, key))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_bad_string(item, (*location, index))
+            if found is not None:
+                return found
+    return None
+
+
+def replace_lone_surrogates(value: object) -> object:
+    """`value` with every unpaired surrogate in its strings replaced by U+FFFD (for data
+    stored before such input was refused)."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_lone_surrogates(item) for item in value]
+    return value

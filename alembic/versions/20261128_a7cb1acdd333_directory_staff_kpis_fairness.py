@@ -1,7 +1,7 @@
 """directory: staff directory (hire date, archive), KPI targets, group membership, local model versions
 
 Revision ID: a7cb1acdd333
-Revises: 63da3772e5be
+Revises: bfc49f29d5eb
 Create Date: 2026-11-28 23:57:01.607373
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import app.db
 
 
 revision: str = 'a7cb1acdd333'
-down_revision: str | None = '63da3772e5be'
+down_revision: str | None = 'bfc49f29d5eb'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

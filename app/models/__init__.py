@@ -13,6 +13,7 @@ from app.models.campaigns import Campaign, CampaignStatus, Invitation, Invitatio
 from app.models.compliance import AuditEvent, Consent, OutboxMessage
 from app.models.fairness import GroupMembership
 from app.models.kpis import KpiTarget
+from app.models.login import LoginSession
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
 from app.models.users import ApiToken, Role, User
@@ -32,6 +33,7 @@ __all__ = [
     "KpiTarget",
     "KpiValue",
     "LocalModelVersion",
+    "LoginSession",
     "ManagerRating",
     "Organisation",
     "OutboxMessage",

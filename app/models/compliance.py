@@ -37,6 +37,13 @@ class AuditEvent(OrganisationScoped, table=True):
     action: str = Field(max_length=64, index=True)
     object_type: str | None = Field(default=None, max_length=40)
     object_id: str | None = Field(default=None, max_length=64)
+    person_id: int | None = Field(
+        default=None,
+        foreign_key="person.id",
+        index=True,
+        ondelete="SET NULL",
+        description="the person whose data the event concerns (read, exported, erased…)",
+    )
     details: dict[str, Any] = json_field()
     created_at: datetime = now_column()
 

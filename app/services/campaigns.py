@@ -35,6 +35,8 @@ from app.services.reviews import managed_by
 
 DEFAULT_VALIDITY = timedelta(days=14)
 """How long a link works when its campaign has no deadline."""
+LATEST_EXPIRY = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The latest moment a link can work until (the last a timestamp can hold)."""
 
 
 # ----------------------------------------------------------------------------- campaigns
@@ -415,8 +417,8 @@ def _queue_invitation_mail(
 def _mail_key(invitation: Invitation, *, reminder: bool) -> str:
     """The outbox key of an invitation's e-mail, or of its latest reminder."""
     if reminder:
-        return f"reminder:{invitation.id}:{invitation.reminders_sent}"
-    return f"invitation:{invitation.id}:0"
+        return mail_key("reminder", invitation.id or 0, invitation.reminders_sent)
+    return mail_key("invitation", invitation.id or 0, 0)
 
 
 @dataclass(frozen=True)
@@ -447,6 +449,21 @@ def invitation_mail(
         invitation_id: InvitationMail(found.get(first), found.get(last) if last else None)
         for invitation_id, (first, last) in keys.items()
     }
+
+
+MAIL_KINDS = ("invitation", "reminder")
+
+
+def mail_key(kind: str, invitation_id: int, number: int) -> str:
+    """The outbox `dedupe_key` of an invitation's mail: `<kind>:<invitation id>:<number>`."""
+    return f"{kind}:{invitation_id}:{number}"
+
+
+def invitation_of_mail_key(key: str | None) -> int | None:
+    """The invitation id a `dedupe_key` made by `mail_key` names, else None."""
+    kind, _sep, rest = (key or "").partition(":")
+    number = rest.partition(":")[0]
+    return int(number) if kind in MAIL_KINDS and number.isdigit() else None
 
 
 def _usable(invitation: Invitation, action: str) -> None:
@@ -519,6 +536,11 @@ def extend(session: Session, *, invitation: Invitation, days: int = 7) -> None:
         raise Invalid(_("Extend by 1 to 90 days."), field="days")
     now = utcnow()
     start = max(now, invitation.expires_at) if invitation.expires_at else now
+    if start > LATEST_EXPIRY - timedelta(days=days):
+        raise Conflict(
+            _("The link already works until %(date)s; it cannot be extended further.")
+            % {"date": format_date(start.date(), format="long", locale=i18n.get_language())}
+        )
     invitation.expires_at = start + timedelta(days=days)
     session.add(invitation)
 

@@ -4,17 +4,36 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
-from app.i18n import LANGUAGES
+from app.i18n import LANGUAGES, format_number
 from app.i18n import gettext as _
 from app.models import Person, PersonKind
+from app.security import bad_character
 from app.services.errors import Invalid
 
 CSV_COLUMNS = ("full_name", "email", "language", "kind")
+CSV_CELL_LIMIT = 131_072
+"""The longest cell read (the csv module's default limit, which otherwise fails the file)."""
+_csv_limit_lock = threading.Lock()
+
+
+@contextmanager
+def _any_cell_size(largest: int) -> Iterator[None]:
+    """Let the csv module read cells up to `largest` characters (its limit is global: set
+    and restored under a lock), so an over-long cell can be named instead of failing."""
+    with _csv_limit_lock:
+        before = csv.field_size_limit(max(largest, CSV_CELL_LIMIT))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(before)
 
 
 def clean_email(email: str) -> str:
@@ -38,6 +57,16 @@ def check_person(
     full_name: str, email: str, language: str, kind: str
 ) -> tuple[str, str, str, PersonKind]:
     """The cleaned values, or Invalid naming the field and how to fix it."""
+    for column, value in zip(CSV_COLUMNS, (full_name, email, language, kind), strict=True):
+        if bad_character(value):
+            raise Invalid(
+                _(
+                    "The %(column)s holds a character that is not allowed (NUL or an unpaired "
+                    "UTF-16 surrogate); remove it."
+                )
+                % {"column": column},
+                field=column,
+            )
     name = " ".join(full_name.split())
     if not name:
         raise Invalid(_("The full name is empty."), field="full_name")
@@ -154,7 +183,8 @@ def import_people(
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    with _any_cell_size(len(text)):
+        rows = list(csv.reader(io.StringIO(text), dialect))
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in CSV_COLUMNS[:2] if c not in header]
     if missing:
@@ -166,6 +196,17 @@ def import_people(
     seen: dict[str, int] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
+            continue
+        too_long = [i for i, cell in enumerate(row) if len(cell) > CSV_CELL_LIMIT]
+        if too_long:
+            column = header[too_long[0]] if too_long[0] < len(header) else str(too_long[0] + 1)
+            report.errors.append(
+                (
+                    line,
+                    _("Column %(column)s: the cell is longer than %(limit)s characters.")
+                    % {"column": column, "limit": format_number(CSV_CELL_LIMIT)},
+                )
+            )
             continue
         values = dict(zip(header, row, strict=False))
         try:

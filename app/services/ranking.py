@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from app.db import utcnow
 from app.i18n import gettext as _
+from app.ids import parse_id
 from app.models import Campaign, Invitation, Person, ScoreSnapshot
 from app.scoring.definitions import CompetencyModel
 from app.scoring.validity import FLAGS
@@ -375,7 +376,7 @@ def read_people(values: Iterable[str]) -> list[int]:
             text = part.strip()
             if not text:
                 continue
-            if not text.isdigit() or not text.isascii():
+            if parse_id(text) is None:
                 raise Invalid(
                     _("“%(value)s” is not a person's number; tick people in the ranking instead.")
                     % {"value": text[:40]},

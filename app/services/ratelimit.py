@@ -73,6 +73,11 @@ class SlidingWindowLimiter:
             while len(events) > self.limit:  # older events no longer change the answer
                 events.popleft()
 
+    def clear(self, key: str) -> None:
+        """Forget `key`'s events (e.g. an account's failures after it signs in)."""
+        with self._lock:
+            self._events.pop(key, None)
+
     def _prune(self, now: float) -> None:
         """Drop keys without recent events; if still full, the stalest keys (bounded memory)."""
         for key in list(self._events):

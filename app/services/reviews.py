@@ -45,6 +45,19 @@ def managed_by(manager_id: int) -> ColumnElement[bool]:
     return or_(col(Person.manager_id) == manager_id, col(Person.team_id).in_(teams))
 
 
+def visible_campaigns(manager_id: int | None) -> Any:
+    """A SELECT of campaigns: all of them, or, for a manager, those their people are in."""
+    statement = select(Campaign)
+    if manager_id is None:
+        return statement
+    theirs = (
+        select(Invitation.campaign_id)
+        .join(Person, col(Person.id) == col(Invitation.person_id))
+        .where(managed_by(manager_id))
+    )
+    return statement.where(col(Campaign.id).in_(theirs))
+
+
 def manages(session: Session, manager_id: int, person: Person) -> bool:
     """Whether `manager_id` manages `person` (directly or through a team)."""
     if person.manager_id == manager_id:

@@ -557,6 +557,10 @@ class Transition:
         return groups
 
 
+MAX_HEADCOUNT = 100_000
+"""The largest target headcount a plan is made for."""
+
+
 def check_transition(model: CompetencyModel, role: str, headcount: int) -> None:
     """Invalid naming the field when the role is unknown or a headcount is negative."""
     if role not in model.profiles:
@@ -569,6 +573,12 @@ def check_transition(model: CompetencyModel, role: str, headcount: int) -> None:
         raise Invalid(
             _("The target headcount must be 0 or more; %(value)s was given.")
             % {"value": headcount},
+            field="headcount",
+        )
+    if headcount > MAX_HEADCOUNT:
+        raise Invalid(
+            _("The target headcount must be at most %(max)s; %(value)s was given.")
+            % {"max": MAX_HEADCOUNT, "value": headcount},
             field="headcount",
         )
 

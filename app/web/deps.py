@@ -19,10 +19,11 @@ from app.db import scope_to_organisation
 from app.i18n import gettext as _
 from app.models import Organisation, Role, User
 from app.scoring.loader import Catalog
-from app.services.accounts import user_for_api_token
+from app.services.accounts import user_for_api_token, user_for_login_session
 from app.services.ratelimit import SlidingWindowLimiter
 
-SESSION_USER_KEY = "user_id"
+SESSION_ID_KEY = "sid"
+"""The key in the cookie of the login session's random id (see app/models/login.py)."""
 
 
 class LoginRequired(Exception):
@@ -58,13 +59,13 @@ def _sign_in_request(request: Request, session: Session, user: User) -> User:
 
 
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The user signed in by the session cookie, or None."""
-    user_id = request.session.get(SESSION_USER_KEY)
-    if not isinstance(user_id, int):
+    """The user of the login session the cookie names, or None (ended, expired, unknown)."""
+    session_id = request.session.get(SESSION_ID_KEY)
+    if session_id is None:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.is_active:
-        request.session.clear()
+    user = user_for_login_session(session, session_id)
+    if user is None:
+        request.session.pop(SESSION_ID_KEY, None)
         return None
     return _sign_in_request(request, session, user)
 
@@ -133,15 +134,24 @@ INVALID_LINK_WINDOW_SECONDS = 600.0
 _limiter_lock = threading.Lock()
 
 
-def link_limiter(request: Request) -> SlidingWindowLimiter:
-    """The app's limiter of failed candidate links, shared by the pages and the API."""
+def app_limiter(
+    request: Request, name: str, limit: int, window_seconds: float
+) -> SlidingWindowLimiter:
+    """The app's limiter called `name`, made on first use (one per app, in its process)."""
     state = request.app.state
     with _limiter_lock:
-        limiter: SlidingWindowLimiter | None = getattr(state, "candidate_link_limiter", None)
+        limiters: dict[str, SlidingWindowLimiter] | None = getattr(state, "limiters", None)
+        if limiters is None:
+            limiters = state.limiters = {}
+        limiter = limiters.get(name)
         if limiter is None:
-            limiter = SlidingWindowLimiter(INVALID_LINK_LIMIT, INVALID_LINK_WINDOW_SECONDS)
-            state.candidate_link_limiter = limiter
+            limiter = limiters[name] = SlidingWindowLimiter(limit, window_seconds)
     return limiter
+
+
+def link_limiter(request: Request) -> SlidingWindowLimiter:
+    """The app's limiter of failed candidate links, shared by the pages and the API."""
+    return app_limiter(request, "candidate_link", INVALID_LINK_LIMIT, INVALID_LINK_WINDOW_SECONDS)
 
 
 def client_address(request: Request) -> str:

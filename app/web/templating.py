@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.dates import format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
@@ -31,9 +30,7 @@ def url_path(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     return request.url_for(name, **path_params).path
 
 
-def number(value: float | int) -> str:
-    """A number the way the page's language writes it (1.5 / 1,5), without a needless .0."""
-    return format_decimal(value, format="#,##0.##", locale=i18n.get_language())
+number = i18n.format_number
 
 
 def day(value: date | datetime | None) -> str:

@@ -29,6 +29,7 @@ from app.models import Campaign, Invitation, InvitationStatus, Person, Role, Sco
 from app.services import campaigns as campaign_service
 from app.services import results as result_service
 from app.services import sessions as session_service
+from app.services.audit import API, record_read
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import add_person, check_person
 from app.web.deps import (
@@ -391,6 +392,16 @@ def campaign_results(campaign_id: Id, user: ResultReader, session: SessionDep) -
     campaign = campaign_service.get_campaign(session, campaign_id)
     people = campaign_service.participants(session, campaign)
     results = result_service.latest_results(session, [p.invitation.id or 0 for p in people])
+    with _changing(session):
+        record_read(
+            session,
+            user=user,
+            action="result.viewed",
+            person_ids=[p.person.id for p in people if p.invitation.id in results],
+            via=API,
+            object_type="campaign",
+            object_id=campaign_id,
+        )
     return [_result_out(p, results.get(p.invitation.id or 0)) for p in people]
 
 
@@ -438,6 +449,8 @@ def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> Rep
                 ),
             )
         )
+    with _changing(session):
+        record_read(session, user=user, action="report.viewed", person_ids=[person.id], via=API)
     return ReportOut(
         person=PersonOut(
             id=person.id or 0,

@@ -14,7 +14,7 @@ from app.services import fairness
 from app.services.errors import ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import SessionDep, require_roles
-from app.web.routes.candidate import Visit, _open, _page
+from app.web.routes.candidate import Visit, _open, _page, _redirect
 from app.web.routes.staff import Posted, form_text
 from app.web.templating import render
 
@@ -40,7 +40,7 @@ def fairness_index(request: Request, user: Auditor, session: SessionDep) -> Resp
     return render(request, "staff/fairness_index.html", {"campaigns": campaigns})
 
 
-@router.get("/campaigns/{campaign_id:int}/fairness", name="fairness:campaign")
+@router.get("/campaigns/{campaign_id:id}/fairness", name="fairness:campaign")
 def fairness_page(
     request: Request, campaign_id: int, user: Auditor, session: SessionDep
 ) -> Response:
@@ -85,8 +85,8 @@ def voluntary(request: Request, token: str, session: SessionDep) -> Response:
     visit = _open(request, session, token, ended=InvitationStatus.completed)
     if isinstance(visit, Response):
         return visit
-    if visit.invitation.completed_at is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
+    if visit.invitation.completed_at is None:  # asked only once the assessment is finished
+        return _redirect(request, "candidate:start", token=token)
     return _form(request, visit, saved=fairness.answered(session, visit.invitation.person_id))
 
 
@@ -96,7 +96,7 @@ def voluntary_save(request: Request, token: str, session: SessionDep, form: Post
     if isinstance(visit, Response):
         return visit
     if visit.invitation.completed_at is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
+        return _redirect(request, "candidate:start", token=token)
     if form_text(form, "consent") != "1":
         return _form(
             request,

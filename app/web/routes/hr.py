@@ -282,7 +282,7 @@ def _campaign_page(
     return render(request, "hr/campaign.html", context, status_code=status_code)
 
 
-@router.get("/campaigns/{campaign_id}", name="hr:campaign")
+@router.get("/campaigns/{campaign_id:id}", name="hr:campaign")
 def campaign_page(
     request: Request,
     campaign_id: int,
@@ -306,7 +306,7 @@ PERSON_FIELD_MESSAGES = {
 }
 
 
-@router.post("/campaigns/{campaign_id}/people", name="hr:add_person")
+@router.post("/campaigns/{campaign_id:id}/people", name="hr:add_person")
 def add_person_route(
     request: Request,
     campaign_id: int,
@@ -390,7 +390,7 @@ async def read_upload(request: Request) -> Upload:
     return Upload(content=content, update_names=form.get("update_names") is not None)
 
 
-@router.post("/campaigns/{campaign_id}/import", name="hr:import")
+@router.post("/campaigns/{campaign_id:id}/import", name="hr:import")
 def import_route(
     request: Request,
     campaign_id: int,
@@ -503,7 +503,7 @@ def _invitation_action(
     return _redirect(request, "hr:campaign", action, campaign_id=campaign_id)
 
 
-@router.post("/invitations/{invitation_id}/remind", name="hr:remind")
+@router.post("/invitations/{invitation_id:id}/remind", name="hr:remind")
 def remind_route(
     request: Request,
     invitation_id: int,
@@ -515,7 +515,7 @@ def remind_route(
     return _invitation_action(request, session, catalog, settings, invitation_id, "reminded", user)
 
 
-@router.post("/invitations/{invitation_id}/revoke", name="hr:revoke")
+@router.post("/invitations/{invitation_id:id}/revoke", name="hr:revoke")
 def revoke_route(
     request: Request,
     invitation_id: int,
@@ -527,7 +527,7 @@ def revoke_route(
     return _invitation_action(request, session, catalog, settings, invitation_id, "revoked", user)
 
 
-@router.post("/invitations/{invitation_id}/extend", name="hr:extend")
+@router.post("/invitations/{invitation_id:id}/extend", name="hr:extend")
 def extend_route(
     request: Request,
     invitation_id: int,

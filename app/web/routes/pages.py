@@ -12,10 +12,11 @@ from sqlmodel import select
 from app import i18n
 from app.i18n import gettext as _
 from app.labels import recommendation_label
-from app.models import Person, Team
+from app.models import Person
 from app.services import campaigns as campaign_service
 from app.services.audit import record_event
 from app.services.reviews import completed_results
+from app.services.teams import visible_teams
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep, manager_scope
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
@@ -40,8 +41,8 @@ def dashboard(
     people = dict(
         session.exec(select(Person.team_id, func.count()).group_by(Person.team_id)).all()  # type: ignore[arg-type]
     )
-    teams = session.exec(select(Team).order_by(Team.name)).all()
     scope = manager_scope(user)
+    teams = visible_teams(session, manager_id=scope)
     return render(
         request,
         "dashboard/index.html",

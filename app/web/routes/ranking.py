@@ -21,6 +21,7 @@ from app.labels import confidence_label, flag_text, flag_title, is_serious, reco
 from app.models import Campaign, Role, User
 from app.scoring.loader import Catalog
 from app.services import ranking as ranking_service
+from app.services.audit import record_read
 from app.services.errors import NotFound, ServiceError
 from app.services.ranking import Ranking
 from app.web.csrf import verify_csrf
@@ -97,7 +98,7 @@ def _sort_label(catalog: Catalog, key: str, language: str) -> str:
     return labels.get(key, key)
 
 
-@router.get("/campaigns/{campaign_id}/ranking", name="ranking:campaign")
+@router.get("/campaigns/{campaign_id:id}/ranking", name="ranking:campaign")
 def campaign_ranking(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -156,7 +157,7 @@ def campaign_ranking(
 # ----------------------------------------------------------------------------- comparison
 
 
-@router.get("/campaigns/{campaign_id}/compare", name="ranking:compare")
+@router.get("/campaigns/{campaign_id:id}/compare", name="ranking:compare")
 def compare(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -167,6 +168,16 @@ def compare(
     try:
         ids = ranking_service.read_people(request.query_params.getlist("people"))
         rows = ranking_service.compare(session, campaign, ids, manager_id=manager_scope(user))
+        record_read(
+            session,
+            user=user,
+            action="result.viewed",
+            person_ids=[row.person.id for row in rows],
+            object_type="campaign",
+            object_id=campaign.id,
+            details={"as": "comparison"},
+        )
+        session.commit()
     except ServiceError as exc:
         error = exc
     model = catalog.model.definition
@@ -222,6 +233,15 @@ def _export(
         body = ranking_service.to_xlsx(header, rows, title="ranking")
         media_type = XLSX_TYPE
     ranking_service.record_export(session, ranked, user_id=user.id, file_format=extension)
+    record_read(
+        session,
+        user=user,
+        action="result.exported",
+        person_ids=[row.person.id for row in ranked.rows],
+        object_type="campaign",
+        object_id=campaign.id,
+        details={"format": extension},
+    )
     session.commit()
     ascii_stem, unicode_stem = ranking_service.file_stem(campaign)
     disposition = (
@@ -239,14 +259,14 @@ def _export(
     )
 
 
-@router.get("/campaigns/{campaign_id}/ranking.csv", name="ranking:csv")
+@router.get("/campaigns/{campaign_id:id}/ranking.csv", name="ranking:csv")
 def ranking_csv(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _export(request, session, catalog, user, campaign_id, "csv")
 
 
-@router.get("/campaigns/{campaign_id}/ranking.xlsx", name="ranking:xlsx")
+@router.get("/campaigns/{campaign_id:id}/ranking.xlsx", name="ranking:xlsx")
 def ranking_xlsx(
     request: Request, campaign_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:

@@ -15,8 +15,10 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.ids import parse_id
 from app.models import Invitation, Person, Role, User
 from app.services import reviews
+from app.services.audit import record_read
 from app.services.errors import NotFound
 from app.services.report import person_report
 from app.web.csrf import verify_csrf
@@ -42,9 +44,10 @@ def _subject(session: Session, person: Person, raw: str | None) -> Person | Invi
     """The person (latest assessment), or the invitation `?invitation=` names, if it is theirs."""
     if raw is None or raw == "":
         return person
-    if not raw.isdigit():
+    invitation_id = parse_id(raw)
+    if invitation_id is None:
         return None
-    invitation = session.get(Invitation, int(raw))
+    invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.person_id != person.id:
         return None
     return invitation
@@ -65,7 +68,7 @@ def _report(
         return None
 
 
-@router.get("/people/{person_id}/report", name="report:person")
+@router.get("/people/{person_id:id}/report", name="report:person")
 def person_page(
     request: Request,
     person_id: int,
@@ -77,10 +80,12 @@ def person_page(
     report = _report(session, catalog, user, person_id, invitation)
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
+    record_read(session, user=user, action="report.viewed", person_ids=[person_id])
+    session.commit()
     return render(request, "report/person.html", {"report": report})
 
 
-@router.get("/people/{person_id}/report.json", name="report:person_json")
+@router.get("/people/{person_id:id}/report.json", name="report:person_json")
 def person_json(
     request: Request,
     person_id: int,
@@ -104,4 +109,8 @@ def person_json(
         return JSONResponse(
             {"detail": _("There is no report for this person.")}, status.HTTP_404_NOT_FOUND
         )
+    record_read(
+        session, user=user, action="report.viewed", person_ids=[person_id], details={"as": "json"}
+    )
+    session.commit()
     return JSONResponse(report, headers={"Cache-Control": "no-store"})

@@ -15,11 +15,13 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import gettext as _
+from app.ids import parse_id
 from app.labels import confidence_label, flag_text, recommendation_label
 from app.models import AssessmentSession, Campaign, Invitation, Person, Role, User
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
 from app.services import reviews
+from app.services.audit import record_read
 from app.services.errors import ServiceError
 from app.services.report import caution_sentences, pending_sentences
 from app.services.results import current_ratings, latest_result
@@ -152,14 +154,25 @@ def _work_page(
     )
 
 
-@router.get("/reviews/work/{session_id}", name="reviews:work")
+@router.get("/reviews/work/{session_id:id}", name="reviews:work")
 def work(
     request: Request, session_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
-    return _work_page(request, session, catalog, user, session_id)
+    response = _work_page(request, session, catalog, user, session_id)
+    instrument_session = session.get(AssessmentSession, session_id)
+    record_read(
+        session,
+        user=user,
+        action="work_sample.viewed",
+        person_ids=[instrument_session.person_id if instrument_session else None],
+        object_type="assessment_session",
+        object_id=session_id,
+    )
+    session.commit()
+    return response
 
 
-@router.post("/reviews/work/{session_id}", name="reviews:work_save")
+@router.post("/reviews/work/{session_id:id}", name="reviews:work_save")
 def work_save(
     request: Request,
     session_id: int,
@@ -236,14 +249,14 @@ def _rating_page(
     )
 
 
-@router.get("/reviews/rating/{invitation_id}", name="reviews:rating")
+@router.get("/reviews/rating/{invitation_id:id}", name="reviews:rating")
 def rating(
     request: Request, invitation_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _rating_page(request, session, catalog, user, invitation_id)
 
 
-@router.post("/reviews/rating/{invitation_id}", name="reviews:rating_save")
+@router.post("/reviews/rating/{invitation_id:id}", name="reviews:rating_save")
 def rating_save(
     request: Request,
     invitation_id: int,
@@ -278,7 +291,7 @@ def rating_save(
 @router.get("/results", name="reviews:results")
 def results(request: Request, user: Staff, session: SessionDep, catalog: CatalogDep) -> Response:
     raw = request.query_params.get("campaign", "").strip()
-    campaign_id = int(raw) if raw.isdigit() else None
+    campaign_id = parse_id(raw)
     error = None
     if raw and campaign_id is None:
         error = _("The campaign filter must be a campaign from the list; showing all campaigns.")
@@ -299,7 +312,7 @@ def results(request: Request, user: Staff, session: SessionDep, catalog: Catalog
     )
 
 
-@router.get("/results/{invitation_id}", name="reviews:result")
+@router.get("/results/{invitation_id:id}", name="reviews:result")
 def result(
     request: Request, invitation_id: int, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -308,6 +321,15 @@ def result(
     if snapshot is None:
         raise _not_found()
     campaign = _campaign(session, invitation.campaign_id)
+    record_read(
+        session,
+        user=user,
+        action="result.viewed",
+        person_ids=[person.id],
+        object_type="invitation",
+        object_id=invitation_id,
+    )
+    session.commit()
     language = i18n.get_language()
     scores: dict[str, Any] = snapshot.scores or {}
     model = catalog.model.definition

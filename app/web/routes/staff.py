@@ -355,7 +355,7 @@ def _person_page(
     )
 
 
-@router.get("/people/{person_id:int}", name="staff:person")
+@router.get("/people/{person_id:id}", name="staff:person")
 def person_page(
     request: Request, person_id: int, user: Reader, session: SessionDep, catalog: CatalogDep
 ) -> Response:
@@ -392,7 +392,7 @@ def _save_person(
     return _redirect(request, "staff:person", done, person_id=person_id)
 
 
-@router.post("/people/{person_id:int}", name="staff:person_save")
+@router.post("/people/{person_id:id}", name="staff:person_save")
 def person_save(
     request: Request,
     person_id: int,
@@ -405,7 +405,7 @@ def person_save(
     return _save_person(request, person_id, user, session, catalog, form, fields, "saved")
 
 
-@router.post("/people/{person_id:int}/move", name="staff:person_move")
+@router.post("/people/{person_id:id}/move", name="staff:person_move")
 def person_move(
     request: Request,
     person_id: int,
@@ -419,7 +419,7 @@ def person_move(
     )
 
 
-@router.post("/people/{person_id:int}/archive", name="staff:person_archive")
+@router.post("/people/{person_id:id}/archive", name="staff:person_archive")
 def person_archive(
     request: Request, person_id: int, user: Editor, session: SessionDep, form: Posted
 ) -> Response:
@@ -700,14 +700,14 @@ def _team_page(
     )
 
 
-@router.get("/teams/{team_id:int}", name="staff:team")
+@router.get("/teams/{team_id:id}", name="staff:team")
 def team_page(
     request: Request, team_id: int, user: Reader, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     return _team_page(request, session, catalog, user, _visible_team(session, user, team_id))
 
 
-@router.post("/teams/{team_id:int}", name="staff:team_save")
+@router.post("/teams/{team_id:id}", name="staff:team_save")
 def team_save(
     request: Request,
     team_id: int,
@@ -744,7 +744,7 @@ def team_save(
     return _redirect(request, "staff:team", "saved", team_id=team_id)
 
 
-@router.post("/teams/{team_id:int}/archive", name="staff:team_archive")
+@router.post("/teams/{team_id:id}/archive", name="staff:team_archive")
 def team_archive(
     request: Request,
     team_id: int,
@@ -773,7 +773,7 @@ def team_archive(
     return _redirect(request, "staff:team", "archived" if archived else "restored", team_id=team_id)
 
 
-@router.post("/teams/{team_id:int}/targets", name="staff:team_targets")
+@router.post("/teams/{team_id:id}/targets", name="staff:team_targets")
 def team_targets(
     request: Request,
     team_id: int,

@@ -41,7 +41,7 @@ PAGE_SIZE = 100
 LIST_LIMIT = 50
 """People shown per list of the planner's page unless all are asked for (`all=1`)."""
 MAX_ID_DIGITS = 9
-MAX_HEADCOUNT = 100_000
+MAX_HEADCOUNT = teams.MAX_HEADCOUNT
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -521,7 +521,9 @@ def transition_api(
     user: Annotated[User, Depends(_api_reader)],
     session: SessionDep,
     catalog: CatalogDep,
-    headcount: Annotated[int, Query(description="target headcount in the role")],
+    headcount: Annotated[
+        int, Query(description=f"target headcount in the role, 0 to {MAX_HEADCOUNT}")
+    ],
     role: Annotated[str, Query(description="profile id, e.g. active")] = "active",
     team: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="a team's id")] = None,
 ) -> Response:
