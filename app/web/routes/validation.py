@@ -105,7 +105,14 @@ def decide(
         session.rollback()
         shown = role if role in catalog.model.definition.profiles else "active"
         return _page(
-            request, session, catalog, user, shown, months, error=exc.message, status_code=exc.status
+            request,
+            session,
+            catalog,
+            user,
+            shown,
+            months,
+            error=exc.message,
+            status_code=exc.status,
         )
     session.commit()
     target = request.url_for("validation:index").path
