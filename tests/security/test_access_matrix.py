@@ -119,6 +119,7 @@ MATRIX: dict[str, str] = {
     "POST /hr/invitations/{invitation_id:id}/extend": HR_OBJECT,
     "GET /hr/outbox": HR_PAGES,
     "GET /reviews": SIGNED_IN,
+    "GET /rankings": SIGNED_IN,
     "GET /reviews/work/{session_id:id}": STAFF_OBJECT,
     "POST /reviews/work/{session_id:id}": STAFF_OBJECT,
     "GET /reviews/rating/{invitation_id:id}": STAFF_OBJECT,
@@ -140,6 +141,8 @@ MATRIX: dict[str, str] = {
     "GET /a/{token}/declined": EVERYONE,
     "GET /a/{token}/instructions": EVERYONE,
     "GET /a/{token}/s/{n}": EVERYONE,
+    "GET /a/{token}/s/{n}/p/{p}": EVERYONE,
+    "POST /a/{token}/s/{n}/p/{p}": EVERYONE,
     "POST /a/{token}/s/{n}/start": EVERYONE,
     "POST /a/{token}/s/{n}": EVERYONE,
     "GET /a/{token}/finish": EVERYONE,
@@ -148,7 +151,14 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/model": API_SIGNED_IN,
     "POST /api/v1/campaigns": API_HR,
+    "GET /api/v1/campaigns": API_READERS,
     "GET /api/v1/campaigns/{campaign_id}": API_READERS_OBJECT,
+    # reviewers and raters: every staff role; a manager only for the people they manage
+    # (the work sample here is of a person in the manager's team, as on the review pages)
+    "GET /api/v1/reviews": API_SIGNED_IN,
+    "PUT /api/v1/reviews/{session_id}": "L L L A A A A H H H H H",
+    "GET /api/v1/ratings": API_SIGNED_IN,
+    "PUT /api/v1/ratings/{invitation_id}": "L L L A A A A H H H H H",
     "POST /api/v1/campaigns/{campaign_id}/invitations": API_HR_OBJECT,
     "GET /api/v1/campaigns/{campaign_id}/results": API_READERS_OBJECT,
     "GET /api/v1/people/{person_id}/report": API_READERS_OBJECT,
@@ -169,6 +179,8 @@ BODIES: dict[str, dict[str, Any]] = {
         "people": [{"full_name": "Mara Matrix", "email": "mara@example.com"}]
     },
     "POST /api/v1/people/{person_id}/erase": {"confirm": True},  # a person kept for this
+    "PUT /api/v1/reviews/{session_id}": {"points": {}},
+    "PUT /api/v1/ratings/{invitation_id}": {"values": {}},
 }
 MOUNT_FILES = {"/static": "/static/css/app.css", "/docs-assets": "/docs-assets/swagger-ui.css"}
 ALLOWED_REFUSALS = {400, 409, 410, 413, 422}
@@ -307,6 +319,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "token_id": str(spare_token_row.id),
             "token": open_one.url.rsplit("/", 1)[1],
             "n": "1",
+            "p": "2",
             "section_id": sessions.sections(catalog, campaign, "en")[0]["id"],
         }
         by_route = {
