@@ -21,6 +21,7 @@ from app.db import make_engine
 from app.i18n import gettext as _
 from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
+from app.web import admission
 from app.web.deps import LoginRequired
 from app.web.locale import LocaleMiddleware
 from app.web.routes import (
@@ -50,7 +51,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     catalog = catalog or load_catalog(settings.model_file, settings.assessments_dir)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, capacity=settings.capacity)
 
     app = FastAPI(
         title="SalesFit",
@@ -73,6 +74,7 @@ def create_app(
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    admission.install(app, settings.capacity, settings.default_language)  # outermost: add last
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):

@@ -137,14 +137,28 @@ def link_for(invitation: Invitation, *, secret_key: str, base_url: str) -> str:
     return invitation_url(base_url, invitation_token(secret_key, invitation.token_nonce))
 
 
-def find_invitation(session: Session, token: str) -> Invitation | None:
-    """The invitation a link token opens (any organisation); scopes the session to it."""
+def link_token_hash(token: str) -> str | None:
+    """What a link token is stored as, or None for a string that cannot be one."""
     if not token or len(token) > 128:
         return None
-    statement = select(Invitation).where(Invitation.token_hash == hash_token(token))
-    invitation = session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
-    if invitation is not None and invitation.organisation_id is not None:
+    return hash_token(token)
+
+
+def scope_to_invitation(session: Session, invitation: Invitation) -> None:
+    """Everything after a token look-up (any organisation) stays in the invitation's."""
+    if invitation.organisation_id is not None:
         scope_to_organisation(session, invitation.organisation_id)
+
+
+def find_invitation(session: Session, token: str) -> Invitation | None:
+    """The invitation a link token opens (any organisation); scopes the session to it."""
+    token_hash = link_token_hash(token)
+    if token_hash is None:
+        return None
+    statement = select(Invitation).where(Invitation.token_hash == token_hash)
+    invitation = session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
+    if invitation is not None:
+        scope_to_invitation(session, invitation)
     return invitation
 
 
