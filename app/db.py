@@ -8,6 +8,7 @@ on the rows it adds. Call sites never write `where organisation_id == ...` thems
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sqlite3
 import threading
@@ -18,7 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, column, event
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    column,
+    event,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -270,11 +280,15 @@ def upsert(
     PostgreSQL alike): a retried or concurrent save can neither duplicate a row nor fail.
 
     `update` maps columns to new values; a string value names a column of the proposed row
-    (`excluded`), anything else is used as an SQL expression as it is.
+    (`excluded`), anything else is used as an SQL expression as it is. Without `update` an
+    existing row is kept as it is (the first of two concurrent inserts wins).
     """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(table).values(**values)
+    if not update:
+        session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+        return
     statement = statement.on_conflict_do_update(
         index_elements=keys,
         set_={
@@ -283,6 +297,20 @@ def upsert(
         },
     )
     session.execute(statement)
+
+
+def take_turns(session: Session, name: str) -> None:
+    """Until the end of its transaction, `session` is the only one of its organisation doing
+    `name` (e.g. "person": finding or adding people by e-mail). For check-then-insert work that
+    no unique constraint guards: two imports of the same CSV at the same moment must not both
+    see a person missing and both add them. PostgreSQL: a transaction-level advisory lock (the
+    other waits; READ COMMITTED then shows it the first one's rows). SQLite: nothing to do,
+    writing transactions already take turns (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{name}:{current_organisation(session)}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def scope_to_organisation(session: Session, organisation_id: int) -> Session:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from app.db import take_turns
 from app.i18n import LANGUAGES
 from app.i18n import gettext as _
 from app.models import Person, PersonKind
@@ -64,6 +65,7 @@ def add_person(
 ) -> Person:
     """The organisation's person with this e-mail (updated), or a new one."""
     name, address, language, person_kind = check_person(full_name, email, language, kind)
+    take_turns(session, "person")  # two imports of one CSV at once add each person once
     person = session.exec(select(Person).where(Person.email == address)).first()
     if person is None:
         person = Person(full_name=name, email=address, language=language, kind=person_kind)

@@ -212,31 +212,37 @@ def mark_opened(session: Session, invitation: Invitation) -> None:
 def _instrument_session(
     session: Session, invitation: Invitation, instrument_id: str, catalog: Catalog
 ) -> AssessmentSession:
-    """The person's session on one instrument, created (and its timer started) on first use."""
-    found = session.exec(
-        select(AssessmentSession).where(
-            AssessmentSession.invitation_id == invitation.id,
-            AssessmentSession.instrument_id == instrument_id,
-        )
-    ).first()
+    """The person's session on one instrument, created (and its timer started) on first use;
+    two tabs starting it at the same moment get the same one (the first insert wins)."""
+    statement = select(AssessmentSession).where(
+        AssessmentSession.invitation_id == invitation.id,
+        AssessmentSession.instrument_id == instrument_id,
+    )
+    found = session.exec(statement).first()
     if found is not None:
         return found
     loaded = catalog.instruments[instrument_id]
     now = utcnow()
     limit = loaded.definition.time_limit_minutes
-    found = AssessmentSession(
-        invitation_id=invitation.id,
-        person_id=invitation.person_id,
-        instrument_id=instrument_id,
-        instrument_version=loaded.version,
-        language=invitation.language or "en",
-        status=SessionStatus.in_progress,
-        started_at=now,
-        deadline_at=now + timedelta(minutes=limit) if limit else None,
+    upsert(
+        session,
+        AssessmentSession,
+        {
+            "organisation_id": invitation.organisation_id,
+            "invitation_id": invitation.id,
+            "person_id": invitation.person_id,
+            "instrument_id": instrument_id,
+            "instrument_version": loaded.version,
+            "language": invitation.language or "en",
+            "status": SessionStatus.in_progress,
+            "started_at": now,
+            "deadline_at": now + timedelta(minutes=limit) if limit else None,
+            "created_at": now,
+        },
+        keys=["invitation_id", "instrument_id"],
+        update={},
     )
-    session.add(found)
-    session.flush()
-    return found
+    return session.exec(statement).one()
 
 
 def start_section(
