@@ -78,10 +78,9 @@ class TcpProxy:
 
     def cut(self) -> None:
         if self.listener is not None:
-            try:  # wakes the thread blocked in accept(); close() alone leaves it listening
+            # wakes the thread blocked in accept(); close() alone leaves it listening
+            with contextlib.suppress(OSError):
                 self.listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self.listener.close()
             self.listener = None
         with self.lock:
