@@ -316,8 +316,12 @@ async def human_pace(
     latencies: list[float] = []
     statuses: dict[str, int] = {}
     errors: dict[str, int] = {}
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, as browsers do, so
+    # a save never races the server closing its connection (a client artefact, not an error).
     limits = httpx.Limits(
-        max_connections=len(prepared.pace_tokens) * 2, max_keepalive_connections=None
+        max_connections=len(prepared.pace_tokens) * 2,
+        max_keepalive_connections=None,
+        keepalive_expiry=4.0,
     )
     started = time.perf_counter()
     end = started + seconds
