@@ -12,6 +12,7 @@ import hashlib
 import math
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -121,11 +123,39 @@ def make_engine(database_url: str, *, capacity: Capacity | None = None, **kwargs
     if capacity is not None:
         for key, value in capacity.pool_options().items():
             kwargs.setdefault(key, value)
-    kwargs.setdefault("pool_pre_ping", True)
     if url.get_backend_name() == "postgresql":
         # a server that does not answer is a bounded wait (then 503), not a hang
         kwargs.setdefault("connect_args", {"connect_timeout": math.ceil(WAIT_SECONDS)})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkin", _note_idle_since)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle this long is tested before use (a server restart or a firewall
+may have closed it meanwhile; the pool then opens a new one). A busy pool skips the test: it
+would be a round trip on every request. A connection that died while in use fails its request
+with 503, and the pool replaces every connection opened before (SQLAlchemy invalidates them)."""
+
+
+def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:
+        raise DisconnectionError(f"a pooled connection was closed while idle: {exc}") from exc
 
 
 _readers: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
@@ -285,7 +315,8 @@ def upsert(
     """
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(table).values(**values)
+    # on the table itself: a plain INSERT, without the ORM's bulk-insert machinery
+    statement = insert(table.__table__).values(**values)  # type: ignore[attr-defined]
     if not update:
         session.execute(statement.on_conflict_do_nothing(index_elements=keys))
         return

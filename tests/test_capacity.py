@@ -16,11 +16,11 @@ from sqlalchemy.exc import OperationalError
 from starlette.types import Receive, Scope, Send
 
 from app.config import RETRY_AFTER_SECONDS, WAIT_SECONDS, Capacity
-from app.db import make_engine, reading
+from app.db import IDLE_PING_SECONDS, make_engine, reading
 from app.main import create_app
 from app.scoring.loader import Catalog
 from app.web.admission import AdmissionMiddleware
-from tests.conftest import make_settings
+from tests.conftest import DatabaseFactory, make_settings
 
 
 def test_pool_and_threads_are_sized_from_concurrency(tmp_path: Path) -> None:
@@ -223,4 +223,33 @@ def test_sqlite_writers_wait_at_most_the_bound_for_another_process(tmp_path: Pat
         other.close()
     with engine.begin() as connection:  # the lock of this process was given back
         connection.execute(text("INSERT INTO t DEFAULT VALUES"))
+    engine.dispose()
+
+
+def test_a_pooled_connection_closed_while_idle_is_replaced(databases: DatabaseFactory) -> None:
+    """PostgreSQL restarted or a firewall dropped an idle connection: the next request gets a
+    new one; one that died while the pool was busy fails once, then the pool renews."""
+    if databases.backend != "postgresql":
+        pytest.skip("SQLite has no server connection to lose")
+    engine = make_engine(databases.new_url(), pool_size=1, max_overflow=0)
+
+    def backend_pid() -> int:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    def kill(pid: int) -> None:
+        assert databases.admin is not None
+        with databases.admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    first = backend_pid()
+    kill(first)
+    record = engine.pool._pool.queue[0]  # type: ignore[attr-defined]
+    record.info["idle_since"] -= IDLE_PING_SECONDS + 1  # as if idle for a while
+    second = backend_pid()  # tested at checkout, replaced: no error
+    assert second != first
+    kill(second)  # while "busy": not tested at checkout
+    with pytest.raises(OperationalError):
+        backend_pid()
+    assert backend_pid() not in (first, second)  # the pool renewed itself
     engine.dispose()

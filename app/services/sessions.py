@@ -157,6 +157,8 @@ class Opened:
     invitation: Invitation
     campaign: Campaign
     consented: bool
+    sections: dict[str, AssessmentSession]
+    """The sections started so far, by instrument id."""
 
 
 def open_invitation(session: Session, token: str) -> Opened | None:
@@ -166,17 +168,19 @@ def open_invitation(session: Session, token: str) -> Opened | None:
     if token_hash is None:
         return None
     statement = (
-        select(Invitation, Campaign, _consent_stands(Invitation.id).exists())
+        select(Invitation, Campaign, _consent_stands(Invitation.id).exists(), AssessmentSession)
         .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .outerjoin(AssessmentSession, col(AssessmentSession.invitation_id) == col(Invitation.id))
         .where(Invitation.token_hash == token_hash)
         .execution_options(**{ALL_ORGANISATIONS: True})
     )
-    row = session.exec(statement).first()
-    if row is None:
+    rows = session.exec(statement).all()
+    if not rows:
         return None
-    invitation, campaign, consented = row
+    invitation, campaign, consented, _section = rows[0]
     scope_to_invitation(session, invitation)
-    return Opened(invitation, campaign, bool(consented))
+    sections = {row[3].instrument_id: row[3] for row in rows if row[3] is not None}
+    return Opened(invitation, campaign, bool(consented), sections)
 
 
 def record_consent(
@@ -361,13 +365,39 @@ def save_answers(
     answers: Mapping[str, Any],
     *,
     seconds: Mapping[str, float] | None = None,
-    consented: bool | None = None,
 ) -> int:
     """Store answers (last write per item wins). Any unknown item or invalid value rejects the
-    whole request with a message naming it, storing nothing. Returns how many were saved.
-    `consented` is whether consent stands, when the caller has just read it."""
+    whole request with a message naming it, storing nothing. Returns how many were saved."""
+    return _save(
+        session, invitation, catalog, answers, seconds, consent_given(session, invitation), {}
+    )
+
+
+def save_opened(
+    session: Session,
+    opened: Opened,
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    *,
+    seconds: Mapping[str, float] | None = None,
+) -> int:
+    """`save_answers` for an invitation just read by `open_invitation` (nothing read again)."""
+    return _save(
+        session, opened.invitation, catalog, answers, seconds, opened.consented, opened.sections
+    )
+
+
+def _save(
+    session: Session,
+    invitation: Invitation,
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    seconds: Mapping[str, float] | None,
+    consented: bool,
+    started: Mapping[str, AssessmentSession],
+) -> int:
     check_open(invitation)
-    if not (consent_given(session, invitation) if consented is None else consented):
+    if not consented:
         raise Conflict(_("Consent is needed before answers can be saved."))
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
@@ -387,7 +417,9 @@ def save_answers(
     targets: dict[str, AssessmentSession] = {}
     for answer in checked:
         if answer.instrument_id not in targets:
-            target = _instrument_session(session, invitation, answer.instrument_id, catalog)
+            target = started.get(answer.instrument_id) or _instrument_session(
+                session, invitation, answer.instrument_id, catalog
+            )
             if target.deadline_at is not None and now > target.deadline_at + TIME_GRACE:
                 raise Conflict(
                     _("Time is up for the section “%(section)s”; its answers can no longer change.")

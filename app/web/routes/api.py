@@ -650,13 +650,8 @@ def _save_now(
         _answer_problem(body.answers)
         try:
             with _changing(session):
-                saved = session_service.save_answers(
-                    session,
-                    invitation,
-                    catalog,
-                    body.answers,
-                    seconds=body.seconds,
-                    consented=opened.consented,
+                saved = session_service.save_opened(
+                    session, opened, catalog, body.answers, seconds=body.seconds
                 )
         except Invalid as exc:
             raise ApiProblem(exc.status, {"detail": exc.message, "item": exc.field}) from None
@@ -681,8 +676,8 @@ async def save_answers(
     """Store answers; saving an item again replaces its answer. An unknown item or an
     invalid value refuses the whole request (422 naming the item) and stores nothing."""
     # The page autosaves through here: the hottest path, so it makes one thread hop and
-    # four statements (the link with its campaign and consent, the section, the upsert, the
-    # commit) instead of a hop and a query per dependency.
+    # three statements (the link with its campaign, consent and started sections; the upsert;
+    # the commit) instead of a hop and a query per dependency.
     started = time.monotonic()
     limiter, address = link_limiter(request), client_address(request)
     _refuse_if_guessing(limiter, address)
