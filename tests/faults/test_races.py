@@ -8,6 +8,7 @@ page racing an autosave); (d) the same invitation CSV uploaded twice at the same
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx2 as httpx
@@ -208,3 +209,47 @@ def test_two_candidates_completing_at_the_same_instant(live_app: LiveApp) -> Non
             h=hashlib.sha256(token.encode()).hexdigest(),
         )
         assert answers[0][0] > 0
+
+
+def test_unknown_links_hold_no_write_lock_while_padded(live_app: LiveApp) -> None:
+    """Every answer to a link that does not work takes at least 0.25 s (no timing oracle);
+    meanwhile the request must not keep SQLite's write lock, or a few bad links would stop
+    every candidate's saves."""
+    if not live_app.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    import sqlite3
+    import threading
+
+    stop = threading.Event()
+
+    def guess() -> None:
+        with live_app.client() as client:
+            while not stop.is_set():
+                for path, method in (
+                    ("/api/v1/sessions/no-such-link/answers", "PUT"),
+                    ("/api/v1/sessions/no-such-link/consent", "POST"),
+                    ("/a/no-such-link/consent", "POST"),
+                ):
+                    client.request(method, path, json={"answers": {"x": 1}, "accepted": True})
+
+    guessers = [threading.Thread(target=guess) for _ in range(3)]
+    for thread in guessers:
+        thread.start()
+    blocked = 0
+    try:
+        time.sleep(0.3)
+        database = live_app.database_url.removeprefix("sqlite:///")
+        writer = sqlite3.connect(database, timeout=0.1, isolation_level=None)
+        for _ in range(10):
+            try:
+                writer.execute("BEGIN IMMEDIATE")
+                writer.execute("ROLLBACK")
+            except sqlite3.OperationalError:
+                blocked += 1
+            time.sleep(0.05)
+        writer.close()
+    finally:
+        stop.set()
+        for thread in guessers:
+            thread.join()
+    assert blocked == 0, f"{blocked} of 10 writes found the lock held by a bad link"

@@ -489,6 +489,7 @@ def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> 
     _refuse_if_guessing(limiter, address)
     invitation = campaign_service.find_invitation(session, token)
     if invitation is None:
+        session.rollback()  # no lock (SQLite's write lock on a POST) held while padding
         remaining = _unknown_link_delay(limiter, address, started)
         if remaining > 0:
             time.sleep(remaining)
@@ -643,6 +644,7 @@ def _save_now(
     link). One thread and one short transaction per request, nothing held in between."""
     opened = session_service.open_invitation(session, token)
     if opened is None:
+        session.rollback()  # no lock held while the answer is padded
         return None
     invitation = opened.invitation
     with i18n.language(chosen_language or invitation.language or opened.campaign.language):
