@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,23 @@ async def _request(
     return result
 
 
+def _run(main: Callable[[], Awaitable[None]]) -> None:
+    """anyio.run in a thread of its own (the browser tests keep a loop in the main thread)."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            anyio.run(main)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 def test_admission_queues_then_sheds_with_503_and_probes_skip_the_line() -> None:
     release: anyio.Event | None = None
     started = 0
@@ -94,7 +112,7 @@ def test_admission_queues_then_sheds_with_503_and_probes_skip_the_line() -> None
             assert time.monotonic() - moment < 0.5, "refusals and probes come at once"
             release.set()
 
-    anyio.run(main)
+    _run(main)
     refused = [o for o in outcomes if o["status"] == 503]
     assert len(refused) == 2
     api = next(o for o in refused if o["path"].startswith("/api/"))
@@ -127,7 +145,7 @@ def test_a_wait_longer_than_the_bound_is_refused(monkeypatch: pytest.MonkeyPatch
             await anyio.sleep(0.05)
             group.start_soon(one)  # waits 0.2 s for the one slot, then gives up
 
-    anyio.run(main)
+    _run(main)
     assert statuses == [503, 200]
 
 
