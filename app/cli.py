@@ -308,22 +308,41 @@ def seed_demo_command() -> None:
     _seed_demo(settings, _catalog_or_exit(settings))
 
 
+def demo_language(settings: Settings) -> str:
+    """The language of the demo's content: DEFAULT_LANGUAGE when it is set (in the
+    environment or .env), else Russian, the product's market. The pages' language is still
+    each browser's (Accept-Language)."""
+    return settings.default_language if "default_language" in settings.model_fields_set else "ru"
+
+
 def _seed_demo(settings: Settings, catalog: Catalog) -> None:
     from app.services.demo import seed_demo
 
+    language = demo_language(settings)
     with Session(make_engine(settings.database_url)) as session:
         demo = seed_demo(
-            session, catalog, secret_key=settings.get_secret_key(), base_url=settings.base_url
+            session,
+            catalog,
+            secret_key=settings.get_secret_key(),
+            base_url=settings.base_url,
+            language=language,
         )
     if not demo.logins:
         typer.echo("The database already holds data; no demo loaded.")
         return
-    typer.echo("Loaded the demo organisation. Sign in at " + settings.base_url + "/login with:")
+    names = {"ru": "Russian", "en": "English"}
+    typer.echo(
+        f"Loaded the demo organisation (content in {names[language]}; DEFAULT_LANGUAGE=ru|en "
+        "chooses). Sign in at " + settings.base_url + "/login with:"
+    )
     for login in demo.logins:
         typer.echo(f"  {login.email:32} {login.role.value:14} password: {login.password}")
     typer.echo("These passwords are shown only now.")
+    typer.echo("The head of sales sees the dashboard, the rankings and the reports first.")
     if demo.candidate_url:
-        typer.echo(f"A demo candidate's questionnaire: {demo.candidate_url}")
+        typer.echo(
+            f"A candidate's questionnaire, to try (in your browser's language): {demo.candidate_url}"
+        )
 
 
 @cli.command()

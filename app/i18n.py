@@ -55,6 +55,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_language()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` translated in `context`, for a word whose translation depends on it
+    (e.g. "People" over a list of candidates, not of staff)."""
+    return str(translations(get_language()).pgettext(context, message))
+
+
 _ = gettext
 
 

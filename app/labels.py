@@ -75,6 +75,27 @@ def invitation_status_label(value: str) -> str:
     return _pick(value, labels)
 
 
+def status_group_label(group: str) -> str:
+    """A group of invitation statuses (app.services.campaigns.STATUS_GROUPS), for a column."""
+    labels = {
+        "waiting": _("Not started"),
+        "in_progress": _("In progress"),
+        "completed": _("Completed"),
+        "dropped": _("Dropped out"),
+    }
+    return _pick(group, labels)
+
+
+def status_group_help(group: str) -> str:
+    labels = {
+        "waiting": _("Invited or opened the link, no answer yet"),
+        "in_progress": _("Has answered some questions"),
+        "completed": _("Finished; the result is stored"),
+        "dropped": _("The link expired or was revoked, or the person declined consent"),
+    }
+    return _pick(group, labels)
+
+
 def target_role_label(value: str) -> str:
     labels = {
         "active": _("Active sales"),

@@ -27,6 +27,7 @@ from app.web.locale import LocaleMiddleware
 from app.web.routes import (
     admin,
     api,
+    api_staff_work,
     auth,
     candidate,
     health,
@@ -79,6 +80,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (health, auth, pages, admin, hr, reviews, ranking, report, teams, candidate, api):
         app.include_router(module.router)
+    app.include_router(api_staff_work.router)
     _install_docs(app)
     _install_error_handlers(app)
     return app

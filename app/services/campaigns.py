@@ -16,12 +16,22 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.db import ALL_ORGANISATIONS, scope_to_organisation, utcnow
 from app.i18n import gettext as _
-from app.models import Campaign, Invitation, InvitationStatus, Person, TargetRole
+from app.models import (
+    Campaign,
+    Invitation,
+    InvitationStatus,
+    Organisation,
+    OutboxMessage,
+    Person,
+    TargetRole,
+    User,
+)
 from app.scoring.loader import Catalog
-from app.security import hash_token
+from app.security import hash_token, link_token_hash
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotFound
-from app.services.mail import queue_mail
+from app.services.mail import messages_by_key, queue_mail
+from app.services.reviews import managed_by
 
 DEFAULT_VALIDITY = timedelta(days=14)
 """How long a link works when its campaign has no deadline."""
@@ -116,6 +126,52 @@ def status_counts(people: list[Participant]) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in InvitationStatus}
 
 
+STATUS_GROUPS: dict[str, tuple[InvitationStatus, ...]] = {
+    "waiting": (InvitationStatus.invited, InvitationStatus.opened),
+    "in_progress": (InvitationStatus.in_progress,),
+    "completed": (InvitationStatus.completed,),
+    "dropped": (InvitationStatus.expired, InvitationStatus.revoked, InvitationStatus.declined),
+}
+"""Statuses in four groups, for lists where seven columns would not fit."""
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """A campaign with how many people stand where (a manager's own people only)."""
+
+    campaign: Campaign
+    counts: Counter[str]  # per invitation status
+
+    @property
+    def people(self) -> int:
+        return sum(self.counts.values())
+
+    def group(self, name: str) -> int:
+        return sum(self.counts[status.value] for status in STATUS_GROUPS[name])
+
+
+def campaign_summaries(session: Session, *, manager_id: int | None = None) -> list[CampaignSummary]:
+    """Every campaign, newest first, with people per status; with `manager_id`, only the
+    people that manager manages count (and only campaigns with such people are listed)."""
+    campaigns = session.exec(
+        select(Campaign).order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc())
+    ).all()
+    statement = select(Invitation)
+    if manager_id is not None:
+        statement = statement.join(Person, col(Person.id) == col(Invitation.person_id)).where(
+            managed_by(manager_id)
+        )
+    now = utcnow()
+    counts: dict[int, Counter[str]] = {}
+    for invitation in session.exec(statement):
+        counts.setdefault(invitation.campaign_id, Counter())[invitation.status(now).value] += 1
+    return [
+        CampaignSummary(campaign, counts.get(campaign.id or 0, Counter()))
+        for campaign in campaigns
+        if manager_id is None or campaign.id in counts
+    ]
+
+
 # ----------------------------------------------------------------------------- links
 
 
@@ -137,19 +193,6 @@ def link_for(invitation: Invitation, *, secret_key: str, base_url: str) -> str:
     return invitation_url(base_url, invitation_token(secret_key, invitation.token_nonce))
 
 
-def link_token_hash(token: str) -> str | None:
-    """What a link token is stored as, or None for a string that cannot be one."""
-    if not token or len(token) > 128:
-        return None
-    return hash_token(token)
-
-
-def scope_to_invitation(session: Session, invitation: Invitation) -> None:
-    """Everything after a token look-up (any organisation) stays in the invitation's."""
-    if invitation.organisation_id is not None:
-        scope_to_organisation(session, invitation.organisation_id)
-
-
 def find_invitation(session: Session, token: str) -> Invitation | None:
     """The invitation a link token opens (any organisation); scopes the session to it."""
     token_hash = link_token_hash(token)
@@ -157,8 +200,8 @@ def find_invitation(session: Session, token: str) -> Invitation | None:
         return None
     statement = select(Invitation).where(Invitation.token_hash == token_hash)
     invitation = session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
-    if invitation is not None:
-        scope_to_invitation(session, invitation)
+    if invitation is not None and invitation.organisation_id is not None:
+        scope_to_organisation(session, invitation.organisation_id)
     return invitation
 
 
@@ -188,9 +231,13 @@ def invite(
     base_url: str,
     send: bool = True,
     actor_user_id: int | None = None,
+    language: str | None = None,
+    catalog: Catalog | None = None,
 ) -> Invited:
     """Invite a person (once per campaign: inviting again returns the same invitation) and,
-    when `send`, queue the e-mail in the same transaction."""
+    when `send`, queue the e-mail in the same transaction. The invitation's language is
+    `language`, else the person's, else the campaign's. The e-mail names the organisation and
+    the inviting user, and (given the `catalog`) the battery's time."""
     if campaign.status != "open":
         raise Conflict(_("The campaign is closed."))
     existing = session.exec(
@@ -210,14 +257,23 @@ def invite(
         person_id=person.id or 0,
         token_hash=hash_token(token),
         token_nonce=nonce,
-        language=person.language or campaign.language,
+        language=language or person.language or campaign.language,
         expires_at=_expiry(campaign, now),
     )
     session.add(invitation)
     session.flush()
     url = invitation_url(base_url, token)
     if send and person.email:
-        _queue_invitation_mail(session, campaign, person, invitation, url, reminder=False)
+        _queue_invitation_mail(
+            session,
+            campaign,
+            person,
+            invitation,
+            url,
+            reminder=False,
+            catalog=catalog,
+            actor_user_id=actor_user_id,
+        )
         invitation.sent_at = now
     record_event(
         session,
@@ -231,6 +287,96 @@ def invite(
     return Invited(invitation, person, url, True)
 
 
+MAIL_DATE_FORMAT = "d MMMM y"
+"""The link's last day in a mail: 12 декабря 2026 / 12 December 2026 (no trailing period,
+so a sentence never ends in "г..")."""
+
+
+@dataclass(frozen=True)
+class MailSender:
+    """Who the mail says it comes from: the company, and the person who invited, if known."""
+
+    company: str
+    name: str | None
+    email: str | None
+
+
+def _sender(session: Session, campaign: Campaign, actor_user_id: int | None) -> MailSender:
+    organisation = session.get(Organisation, campaign.organisation_id)
+    company = organisation.name if organisation is not None else ""
+    user = session.get(User, actor_user_id or campaign.created_by_id or 0)
+    if user is None:
+        return MailSender(company, None, None)
+    return MailSender(company, user.full_name or user.email, user.email)
+
+
+def _minutes(catalog: Catalog | None, campaign: Campaign) -> int | None:
+    """The person's time for the campaign's battery, from the instruments' declared times."""
+    battery = catalog.batteries.get(campaign.battery_id) if catalog is not None else None
+    if catalog is None or battery is None:
+        return None
+    return max(1, round(catalog.battery_minutes(battery)))
+
+
+def invitation_mail_text(
+    *,
+    name: str,
+    url: str,
+    deadline: str,
+    minutes: int | None,
+    sender: MailSender,
+    reminder: bool,
+) -> tuple[str, str]:
+    """The subject and text of an invitation or a reminder, in the current language."""
+    values = {
+        "name": name,
+        "url": url,
+        "deadline": deadline,
+        "minutes": minutes,
+        "company": sender.company,
+        "sender": sender.name or "",
+        "email": sender.email or "",
+    }
+    if reminder:
+        subject = _("%(company)s: a reminder about your sales assessment") % values
+        opening = (
+            _("%(sender)s from %(company)s reminds you that your assessment is not finished yet.")
+            if sender.name
+            else _("%(company)s reminds you that your assessment is not finished yet.")
+        )
+        what = _(
+            "Your answers are saved: open the link to continue where you stopped. It works on a "
+            "phone too."
+        )
+    else:
+        subject = _("%(company)s: an invitation to a sales assessment") % values
+        opening = (
+            _("%(sender)s from %(company)s invites you to take an assessment of sales skills.")
+            if sender.name
+            else _("%(company)s invites you to take an assessment of sales skills.")
+        )
+        what = _(
+            "It consists of questionnaires and short practical tasks. Every answer is saved as "
+            "you go, so you can stop and continue later, on a phone or a computer."
+        )
+    paragraphs = [_("Hello, %(name)s!") % values, (opening % values) + " " + what]
+    if minutes is not None:
+        paragraphs.append(_("The whole assessment takes about %(minutes)s minutes.") % values)
+    paragraphs.append(url)
+    link = _("The link is personal and works until %(deadline)s.") % values
+    if not reminder:
+        link += " " + _(
+            "Before you start you will see what is stored, who sees it and for how long."
+        )
+    paragraphs.append(link)
+    if sender.email:
+        paragraphs.append(
+            _("If you have questions, or did not expect this e-mail, write to %(email)s.") % values
+        )
+    paragraphs.append("\n".join(p for p in ("—", sender.name or "", sender.company) if p))
+    return subject, "\n\n".join(paragraphs) + "\n"
+
+
 def _queue_invitation_mail(
     session: Session,
     campaign: Campaign,
@@ -239,46 +385,69 @@ def _queue_invitation_mail(
     url: str,
     *,
     reminder: bool,
+    catalog: Catalog | None,
+    actor_user_id: int | None,
 ) -> None:
     language = invitation.language or campaign.language
     with i18n.language(language):
         deadline = (
-            format_date(invitation.expires_at.date(), format="long", locale=language)
+            format_date(invitation.expires_at.date(), format=MAIL_DATE_FORMAT, locale=language)
             if invitation.expires_at
             else ""
         )
-        values = {"name": person.full_name, "url": url, "deadline": deadline}
-        if reminder:
-            subject = _("Reminder: your sales assessment is waiting")
-            body = (
-                _(
-                    "Hello, %(name)s!\n\nThis is a reminder that your assessment is not finished yet. "
-                    "Your answers are saved: open the link to continue where you stopped.\n\n%(url)s\n\n"
-                    "The link works until %(deadline)s. It takes about half an hour in all; it works on a phone too.\n"
-                )
-                % values
-            )
-        else:
-            subject = _("Your invitation to a sales assessment")
-            body = (
-                _(
-                    "Hello, %(name)s!\n\nYou are invited to take an assessment of sales skills: questionnaires "
-                    "and short practical tasks, about half an hour in all. Every answer is saved as you go, "
-                    "so you can stop and continue later, on a phone or a computer.\n\n%(url)s\n\n"
-                    "The link is personal and works until %(deadline)s. Before you start you will see what is "
-                    "stored, who sees it and for how long.\n"
-                )
-                % values
-            )
-    kind = "reminder" if reminder else "invitation"
+        subject, body = invitation_mail_text(
+            name=person.full_name,
+            url=url,
+            deadline=deadline,
+            minutes=_minutes(catalog, campaign),
+            sender=_sender(session, campaign, actor_user_id),
+            reminder=reminder,
+        )
     queue_mail(
         session,
         organisation_id=campaign.organisation_id,
         to_address=person.email or "",
         subject=subject,
         body_text=body,
-        dedupe_key=f"{kind}:{invitation.id}:{invitation.reminders_sent if reminder else 0}",
+        dedupe_key=_mail_key(invitation, reminder=reminder),
     )
+
+
+def _mail_key(invitation: Invitation, *, reminder: bool) -> str:
+    """The outbox key of an invitation's e-mail, or of its latest reminder."""
+    if reminder:
+        return f"reminder:{invitation.id}:{invitation.reminders_sent}"
+    return f"invitation:{invitation.id}:0"
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    """The outbox rows behind an invitation: what was really sent, not what was meant."""
+
+    invitation: OutboxMessage | None  # None: no e-mail was queued (no address)
+    reminder: OutboxMessage | None  # the latest reminder, if any
+
+
+def invitation_mail(
+    session: Session, campaign: Campaign, invitations: list[Invitation]
+) -> dict[int, InvitationMail]:
+    """Per invitation id, its e-mail and latest reminder as the outbox has them."""
+    keys = {
+        invitation.id or 0: (
+            _mail_key(invitation, reminder=False),
+            _mail_key(invitation, reminder=True) if invitation.reminders_sent else None,
+        )
+        for invitation in invitations
+    }
+    found = messages_by_key(
+        session,
+        organisation_id=campaign.organisation_id or 0,
+        keys=[key for pair in keys.values() for key in pair if key],
+    )
+    return {
+        invitation_id: InvitationMail(found.get(first), found.get(last) if last else None)
+        for invitation_id, (first, last) in keys.items()
+    }
 
 
 def _usable(invitation: Invitation, action: str) -> None:
@@ -297,8 +466,16 @@ def _usable(invitation: Invitation, action: str) -> None:
         raise Conflict(final[status])
 
 
-def remind(session: Session, *, invitation: Invitation, secret_key: str, base_url: str) -> None:
-    """Queue a reminder e-mail with the same link."""
+def remind(
+    session: Session,
+    *,
+    invitation: Invitation,
+    secret_key: str,
+    base_url: str,
+    catalog: Catalog | None = None,
+    actor_user_id: int | None = None,
+) -> None:
+    """Queue a reminder e-mail with the same link (signed like the invitation)."""
     _usable(invitation, "reminded")
     if invitation.status(utcnow()) is InvitationStatus.expired:
         raise Conflict(_("The link has expired; extend it first."))
@@ -315,6 +492,8 @@ def remind(session: Session, *, invitation: Invitation, secret_key: str, base_ur
         invitation,
         link_for(invitation, secret_key=secret_key, base_url=base_url),
         reminder=True,
+        catalog=catalog,
+        actor_user_id=actor_user_id,
     )
     session.add(invitation)
 

@@ -542,7 +542,7 @@ def organisation_outbox(
     """An organisation's messages, newest first.
 
     outbox_message is not organisation-scoped (the worker reads it across organisations), so
-    this is the one place that filters it by organisation for staff pages.
+    this and messages_by_key are the places that filter it by organisation for staff pages.
     """
     statement = (
         select(OutboxMessage)
@@ -551,3 +551,17 @@ def organisation_outbox(
         .limit(limit)
     )
     return list(session.exec(statement))
+
+
+def messages_by_key(
+    session: Session, *, organisation_id: int, keys: list[str]
+) -> dict[str, OutboxMessage]:
+    """An organisation's messages with these dedupe keys, by key (filtered by organisation
+    here too, as in organisation_outbox)."""
+    if not keys:
+        return {}
+    statement = select(OutboxMessage).where(
+        OutboxMessage.organisation_id == organisation_id,
+        col(OutboxMessage.dedupe_key).in_(keys),
+    )
+    return {message.dedupe_key or "": message for message in session.exec(statement)}

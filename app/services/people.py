@@ -60,34 +60,91 @@ def check_person(
     return name, clean_email(email), language, person_kind
 
 
-def add_person(
-    session: Session, *, full_name: str, email: str, language: str, kind: str = "candidate"
-) -> Person:
-    """The organisation's person with this e-mail (updated), or a new one."""
+@dataclass(frozen=True)
+class Registered:
+    """A person found by e-mail or added, and what happened to the values given."""
+
+    person: Person
+    created: bool
+    known_name: str | None = None
+    """The name on record when the values gave another one (kept unless updating)."""
+    renamed: bool = False
+
+
+def register_person(
+    session: Session,
+    *,
+    full_name: str,
+    email: str,
+    language: str,
+    kind: str = "candidate",
+    update_existing: bool = False,
+) -> Registered:
+    """The organisation's person with this e-mail, or a new one.
+
+    A person already known keeps their name, language and kind: an e-mail typed under
+    another name must never rename someone whose results carry that name. With
+    `update_existing` the name and language given replace the ones on record."""
     name, address, language, person_kind = check_person(full_name, email, language, kind)
     take_turns(session, "person")  # two imports of one CSV at once add each person once
     person = session.exec(select(Person).where(Person.email == address)).first()
     if person is None:
         person = Person(full_name=name, email=address, language=language, kind=person_kind)
-    else:
-        person.full_name, person.language = name, language
+        session.add(person)
+        session.flush()
+        return Registered(person, created=True)
+    known_name = person.full_name if person.full_name != name else None
+    if not update_existing:
+        return Registered(person, created=False, known_name=known_name)
+    person.full_name, person.language = name, language
     session.add(person)
     session.flush()
-    return person
+    return Registered(person, created=False, known_name=known_name, renamed=known_name is not None)
+
+
+def add_person(
+    session: Session, *, full_name: str, email: str, language: str, kind: str = "candidate"
+) -> Person:
+    """The organisation's person with this e-mail (left as it is), or a new one."""
+    return register_person(
+        session, full_name=full_name, email=email, language=language, kind=kind
+    ).person
+
+
+@dataclass(frozen=True)
+class ImportedRow:
+    line: int
+    name: str  # the name the row gives
+    registered: Registered
+    language: str  # the row's language (or the default), for this row's invitation
 
 
 @dataclass
 class ImportReport:
-    people: list[Person] = field(default_factory=list)
+    rows: list[ImportedRow] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
+
+    @property
+    def people(self) -> list[Person]:
+        return [row.registered.person for row in self.rows]
+
+    @property
+    def name_conflicts(self) -> list[ImportedRow]:
+        """Rows whose e-mail belongs to someone known under another name."""
+        return [row for row in self.rows if row.registered.known_name is not None]
 
 
 def import_people(
-    session: Session, content: bytes, *, default_language: str = "ru"
+    session: Session,
+    content: bytes,
+    *,
+    default_language: str = "ru",
+    update_existing: bool = False,
 ) -> ImportReport:
     """Import `full_name,email,language,kind` rows: valid rows are added (people already
-    known by e-mail are reused, never duplicated), bad rows are reported by line and skipped.
-    A file that cannot be read at all raises Invalid and imports nothing."""
+    known by e-mail are reused, never duplicated, and keep their names unless
+    `update_existing`), bad rows are reported by line and skipped. A file that cannot be
+    read at all raises Invalid and imports nothing."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -131,7 +188,13 @@ def import_people(
             report.errors.append((line, message))
             continue
         seen[address] = line
-        report.people.append(
-            add_person(session, full_name=name, email=address, language=language, kind=kind)
+        registered = register_person(
+            session,
+            full_name=name,
+            email=address,
+            language=language,
+            kind=kind,
+            update_existing=update_existing,
         )
+        report.rows.append(ImportedRow(line, name, registered, language))
     return report

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db import ALL_ORGANISATIONS, upsert, utcnow
+from app.db import ALL_ORGANISATIONS, scope_to_organisation, upsert, utcnow
 from app.i18n import gettext as _
 from app.models import (
     Answer,
@@ -37,7 +37,7 @@ from app.scoring.definitions import (
 )
 from app.scoring.loader import Catalog
 from app.scoring.responses import AnswerError, Element, elements
-from app.services.campaigns import link_token_hash, scope_to_invitation
+from app.security import link_token_hash
 from app.services.errors import Conflict, Invalid
 
 CONSENT_PURPOSE = "assessment"
@@ -178,7 +178,8 @@ def open_invitation(session: Session, token: str) -> Opened | None:
     if not rows:
         return None
     invitation, campaign, consented, _section = rows[0]
-    scope_to_invitation(session, invitation)
+    if invitation.organisation_id is not None:
+        scope_to_organisation(session, invitation.organisation_id)
     sections = {row[3].instrument_id: row[3] for row in rows if row[3] is not None}
     return Opened(invitation, campaign, bool(consented), sections)
 
@@ -356,6 +357,25 @@ def _correct(instrument: Knowledge, item_id: str) -> list[str]:
 
 def _options(instrument: Sjt, item_id: str) -> list[Any]:
     return next(item.options for item in instrument.items if item.id == item_id)
+
+
+def refused_answers(
+    catalog: Catalog, campaign: Campaign, answers: Mapping[str, Any]
+) -> dict[str, str]:
+    """The answers save_answers would refuse, per item id, with the reason (the same checks,
+    nothing stored): lets a page keep the valid answers of a form and mark the others."""
+    questions = _questions(catalog, campaign)
+    refused: dict[str, str] = {}
+    for item_id, value in answers.items():
+        instrument = questions.get(item_id)
+        if instrument is None:
+            refused[item_id] = _("Unknown item %(item)s.") % {"item": repr(item_id)}
+            continue
+        try:
+            _normalise(instrument, item_id, value)
+        except AnswerError as exc:
+            refused[item_id] = str(exc)
+    return refused
 
 
 def save_answers(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton, format_time, get_datetime_format
 from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -18,7 +20,7 @@ from app.web.csrf import csrf_input, csrf_token
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
 
 
@@ -34,7 +36,33 @@ def number(value: float | int) -> str:
     return format_decimal(value, format="#,##0.##", locale=i18n.get_language())
 
 
+def day(value: date | datetime | None) -> str:
+    """A date the way the page's language writes it (28 нояб. 2026 г. / Nov 28, 2026)."""
+    if value is None:
+        return "—"
+    return format_skeleton("yMMMd", value, locale=i18n.get_language())
+
+
+def moment(value: datetime | None) -> str:
+    """A date and time (UTC, 24-hour clock) the way the page's language writes them."""
+    if value is None:
+        return "—"
+    language = i18n.get_language()
+    pattern = str(get_datetime_format("medium", locale=language))
+    time_text = format_time(value, "HH:mm", tzinfo=UTC, locale=language)
+    return pattern.replace("{0}", time_text).replace("{1}", day(value.astimezone(UTC)))
+
+
+def version_label(version: str) -> str:
+    """A model or instrument version as staff read it: the declared version without the
+    file's hash (`2026.1+e2d5d5a76897` → `2026.1`); results keep the whole version."""
+    return version.split("+", 1)[0]
+
+
 templates.env.filters["number"] = number
+templates.env.filters["version_label"] = version_label
+templates.env.filters["day"] = day
+templates.env.filters["moment"] = moment
 templates.env.globals.update(
     url_for=url_path,
     csrf_input=csrf_input,
@@ -45,6 +73,8 @@ templates.env.globals.update(
     instrument_type_short=labels.instrument_type_short,
     invitation_status_label=labels.invitation_status_label,
     target_role_label=labels.target_role_label,
+    status_group_label=labels.status_group_label,
+    status_group_help=labels.status_group_help,
     person_kind_label=labels.person_kind_label,
     mail_status_label=labels.mail_status_label,
     recommendation_label=labels.recommendation_label,

@@ -20,6 +20,8 @@
   var statusNode = document.querySelector("[data-save-status]");
   var progressNode = document.querySelector("[data-progress]");
   var progressText = document.querySelector("[data-progress-text]");
+  var savedNote = document.querySelector("[data-saved-note]");
+  var savedNoteWithoutScript = savedNote ? savedNote.textContent : "";
   var items = Array.prototype.slice.call(form.querySelectorAll("[data-item]"));
 
   var TEXT_DELAY = 800; // ms of quiet typing before a text answer is saved
@@ -142,9 +144,16 @@
     retryTimer = setTimeout(flush, retryDelay);
   }
 
+  /* The promise under the form says what is true: saved at once while the API answers,
+     saved by the buttons otherwise. */
+  function showSavedNote() {
+    if (savedNote) savedNote.textContent = mode === "api" ? strings.autosaved : savedNoteWithoutScript;
+  }
+
   function toFallback() {
     mode = "fallback";
     setStatus(strings.fallback, "");
+    showSavedNote();
   }
 
   function send(batch, keepalive) {
@@ -218,6 +227,7 @@
             if (named) named.classList.add("q-invalid");
             mode = "off";
             setStatus(detail(result.body) || strings.fallback, "error");
+            showSavedNote();
             return;
           } else {
             setStatus(strings.retry, "error");
@@ -362,5 +372,6 @@
     tick();
   }
 
+  showSavedNote();
   updateProgress();
 })();

@@ -26,7 +26,10 @@ from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import Role
+from app.paths import ASSESSMENTS_DIR, MODEL_FILE
+from app.scoring.loader import load_catalog
 from app.services.accounts import create_user
+from app.services.demo import seed_demo
 from tests.conftest import IN_CI, TEST_SECRET, make_settings
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -68,13 +71,22 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app served by uvicorn in a thread, on SQLite, with one HR user."""
+    """The app served by uvicorn in a thread, on SQLite: the Russian demo organisation (what
+    `make run` loads, pages full of realistic content) and an organisation with one HR user."""
     _require_chromium()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     engine = make_engine(database_url)
     upgrade(engine)
+    with Session(engine) as session:
+        seed_demo(
+            session,
+            load_catalog(MODEL_FILE, ASSESSMENTS_DIR),
+            secret_key=TEST_SECRET,
+            base_url=url,
+            language="ru",
+        )
     with Session(engine) as session:
         create_user(
             session, email=HR_EMAIL, role=Role.hr, organisation_slug="e2e-org", password=HR_PASSWORD

@@ -97,7 +97,7 @@ def test_hr_invites_and_a_candidate_completes_on_a_phone(
     candidate.click("button[name=accepted][value='1']")
 
     reloaded = False
-    for _ in range(20):  # sections, with a start page before a timed one
+    for _ in range(60):  # every page of every section, with a start page before a timed one
         if candidate.locator("form.questionnaire").count() == 0:
             start = candidate.locator("form[action*='/start'] button[type=submit]")
             begin = candidate.locator("main a[href*='/s/']")

@@ -102,15 +102,28 @@ def consent(client: TestClient, token: str) -> None:
     assert response.headers["location"] == f"/a/{token}/instructions"
 
 
+def page_path(token: str, n: int, p: int = 1) -> str:
+    return f"/a/{token}/s/{n}" if p == 1 else f"/a/{token}/s/{n}/p/{p}"
+
+
 def post_section(
-    client: TestClient, token: str, n: int, fields: dict[str, Any], action: str = "next"
+    client: TestClient,
+    token: str,
+    n: int,
+    fields: dict[str, Any],
+    action: str = "next",
+    p: int = 1,
 ) -> Any:
-    page = client.get(f"/a/{token}/s/{n}")
+    page = client.get(page_path(token, n, p))
     return client.post(
-        f"/a/{token}/s/{n}",
+        page_path(token, n, p),
         data={**fields, "action": action, "csrf_token": csrf_from(page.text)},
         follow_redirects=False,
     )
+
+
+def page_fields(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {k: v for item in items for k, v in fields_for(item).items()}
 
 
 def stored(db: Session) -> dict[str, Any]:
@@ -125,27 +138,18 @@ def test_every_link_that_does_not_work_gets_the_same_page(
 ) -> None:
     monkeypatch.setattr(deps, "INVALID_LINK_LIMIT", 1000)
     links = {"unknown": "x" * 43, "empty-looking": "-", "too long": "a" * 500}
-    revoked, expired, completed, declined = (Invited(db, catalog) for _ in range(4))
+    revoked, expired, declined = (Invited(db, catalog) for _ in range(3))
     scope_to_organisation(db, revoked.organisation.id or 0)
     campaign_service.revoke(db, invitation=revoked.invitation)
     db.commit()
     scope_to_organisation(db, declined.organisation.id or 0)
     sessions.record_consent(db, declined.invitation, accepted=False, language="en")
     db.commit()
-    for ended in (expired, completed):
-        scope_to_organisation(db, ended.organisation.id or 0)
-        if ended is expired:
-            ended.invitation.expires_at = utcnow() - timedelta(minutes=1)
-        else:
-            ended.invitation.completed_at = utcnow()
-        db.add(ended.invitation)
-        db.commit()
-    links |= {
-        "revoked": revoked.token,
-        "expired": expired.token,
-        "completed": completed.token,
-        "declined": declined.token,
-    }
+    scope_to_organisation(db, expired.organisation.id or 0)
+    expired.invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.add(expired.invitation)
+    db.commit()
+    links |= {"revoked": revoked.token, "expired": expired.token, "declined": declined.token}
     bodies = set()
     for reason, token in links.items():
         for path in (f"/a/{token}", f"/a/{token}/s/1", f"/a/{token}/finish", f"/a/{token}/done"):
@@ -163,6 +167,29 @@ def test_every_link_that_does_not_work_gets_the_same_page(
         f"/a/{revoked.token}/consent", data={"accepted": "1", "csrf_token": csrf_from(page.text)}
     )
     assert response.status_code == 404 and response.text in bodies
+
+
+def test_a_finished_person_reopening_the_link_is_thanked_not_turned_away(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    finished = Invited(db, catalog, language="ru")
+    finished.invitation.completed_at = utcnow()
+    db.add(finished.invitation)
+    db.commit()
+    for path in ("", "/s/1", "/s/2/p/2", "/finish", "/done", "/instructions"):
+        response = client.get(f"/a/{finished.token}{path}")
+        assert response.status_code == 200, path
+        page = soup(response.text)
+        assert page.select_one("#finished") is not None, path
+        assert "Вы уже завершили" in page.get_text()  # in the person's language
+        assert finished.organisation.name in page.get_text()
+        assert GENERIC not in " ".join(page.get_text().split())
+        assert response.headers["cache-control"] == "no-store"
+    english = soup(client.get(f"/a/{finished.token}?lang=en").text).get_text()
+    assert "You have already finished. Thank you!" in english
+    # an unknown token still gets the generic page, byte for byte the same as before
+    unknown = client.get("/a/" + "z" * 43)
+    assert unknown.status_code == 404 and GENERIC in " ".join(soup(unknown.text).get_text().split())
 
 
 def test_failed_links_take_the_same_minimum_time(
@@ -276,28 +303,63 @@ def test_sections_need_consent_first(client: TestClient, invited: Invited) -> No
 # ----------------------------------------------------------------------------- answering
 
 
-def test_a_section_saved_by_form_post_is_there_on_another_device(
+def test_a_page_saved_by_form_post_is_there_on_another_device(
     client: TestClient, db: Session, invited: Invited
 ) -> None:
     consent(client, invited.token)
-    first = invited.payload[0]["items"][:3]
-    fields = {k: v for item in first for k, v in fields_for(item).items()}
-    response = post_section(client, invited.token, 1, fields)
+    pages = candidate.paginate(invited.payload[0]["items"])
+    first = pages[0]
+    response = post_section(client, invited.token, 1, page_fields(first))
     assert response.status_code == 303
-    assert response.headers["location"] == f"/a/{invited.token}/s/2"
+    assert response.headers["location"] == f"/a/{invited.token}/s/1/p/2"
     assert stored(db) == {item["id"]: item["max"] for item in first}
 
     phone = TestClient(client.app)  # no cookies: another device
     resumed = phone.get(f"/a/{invited.token}", follow_redirects=False)
     assert resumed.status_code == 303
-    assert resumed.headers["location"] == f"/a/{invited.token}/s/1"  # still unanswered items
+    assert resumed.headers["location"] == f"/a/{invited.token}/s/1/p/2"  # the first open page
     page = soup(phone.get(f"/a/{invited.token}/s/1").text)
     for item in first:
         (radio,) = page.select(f'input[name="{item["id"]}"][checked]')
         assert radio["value"] == str(item["max"])
-    assert not page.select(f'input[name="{invited.payload[0]["items"][3]["id"]}"][checked]')
     progress = page.select_one("progress[data-progress]")
-    assert progress is not None and progress["value"] == "3"
+    assert progress is not None and progress["value"] == str(len(first))
+
+
+def test_long_sections_are_split_into_short_pages_with_progress(
+    client: TestClient, invited: Invited
+) -> None:
+    consent(client, invited.token)
+    likert = invited.payload[0]["items"]
+    pages = candidate.paginate(likert)
+    assert len(likert) == 74 and len(pages) == 10
+    assert [item for page in pages for item in page] == likert  # all of them, in order
+    assert max(len(page) for page in pages) <= candidate.PAGE_SIZES["likert"]
+    assert max(len(page) for page in pages) - min(len(page) for page in pages) <= 1
+    second = soup(client.get(f"/a/{invited.token}/s/1/p/2").text)
+    shown = [f["data-item"] for f in second.select("fieldset.q-item")]
+    assert shown == [item["id"] for item in pages[1]]
+    numbers = [n.get_text(strip=True) for n in second.select(".q-num")]
+    assert numbers[0] == f"{len(pages[0]) + 1}."  # questions keep their number in the part
+    assert "page 2 of 10" in second.select_one(".q-step").get_text()
+    instructions = soup(client.get(f"/a/{invited.token}/instructions").text).get_text()
+    assert "10 pages" in instructions
+    for n, section in enumerate(invited.payload, start=1):
+        for p, items in enumerate(candidate.paginate(section["items"]), start=1):
+            assert len(items) <= min(candidate.PAGE_SIZES[i["type"]] for i in items), (n, p)
+    # past the last page of a section, the address leads back to where to go on
+    beyond = client.get(f"/a/{invited.token}/s/1/p/11", follow_redirects=False)
+    assert beyond.status_code == 303
+    assert beyond.headers["location"] == f"/a/{invited.token}/instructions"  # nothing answered
+
+
+def test_without_javascript_the_page_says_when_answers_are_saved(
+    client: TestClient, invited: Invited
+) -> None:
+    consent(client, invited.token)
+    note = soup(client.get(f"/a/{invited.token}/s/1").text).select_one("[data-saved-note]")
+    assert note is not None
+    assert "saved when you press" in note.get_text()
 
 
 def test_every_kind_of_item_is_shown_as_form_controls(client: TestClient, invited: Invited) -> None:
@@ -310,13 +372,18 @@ def test_every_kind_of_item_is_shown_as_form_controls(client: TestClient, invite
     scenario = invited.payload[1]["items"][0]
     assert len(sjt.select(f'input[name="{scenario["id"]}:best"]')) == len(scenario["options"])
     assert len(sjt.select(f'input[name="{scenario["id"]}:worst"]')) == len(scenario["options"])
+    rows = sjt.select(f"#q-{scenario['id']} .q-bw-row")
+    assert len(rows) == len(scenario["options"])
+    for row in rows:  # every option carries its own visible labels, not only the first
+        labels = [label.get_text(strip=True) for label in row.select("label.q-bw-pick")]
+        assert labels == ["Best", "Worst"]
     assert sjt.select_one('script[src$="js/questionnaire.js"]') is not None
     assert sjt.select_one("form.questionnaire")["data-api"] == (
         f"/api/v1/sessions/{invited.token}/answers"
     )
 
 
-def test_an_out_of_range_answer_is_refused_and_nothing_is_stored(
+def test_an_invalid_answer_is_marked_and_every_valid_one_is_saved(
     client: TestClient, db: Session, invited: Invited
 ) -> None:
     consent(client, invited.token)
@@ -325,11 +392,35 @@ def test_an_out_of_range_answer_is_refused_and_nothing_is_stored(
     assert response.status_code == 422
     page = soup(response.text)
     message = page.select_one("[role=alert]").get_text(" ", strip=True)
-    assert "Nothing on this page was saved" in message and "Question 2" in message
-    assert page.select_one(f"#q-{second['id']}.q-invalid") is not None
-    # what the person chose is still on the form, to correct and send again
+    assert "other answers on this page are saved" in message
+    marked = page.select_one(f"#q-{second['id']}.q-invalid")
+    assert marked is not None
+    assert "not one of the options" in marked.select_one(".q-flag").get_text()
     assert page.select_one(f'input[name="{first["id"]}"][value="4"][checked]') is not None
-    assert stored(db) == {}
+    assert stored(db) == {first["id"]: 4}
+
+
+def test_one_bad_best_worst_pick_without_javascript_keeps_the_rest_in_russian(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    invited = Invited(db, catalog, language="ru")
+    consent(client, invited.token)
+    scenarios = candidate.paginate(invited.payload[1]["items"])[0]
+    bad, *good = scenarios
+    fields = page_fields(good)
+    option = bad["options"][0]["id"]
+    fields |= {f"{bad['id']}:best": option, f"{bad['id']}:worst": option}
+    response = post_section(client, invited.token, 2, fields)
+    assert response.status_code == 422
+    page = soup(response.text)
+    assert (
+        "Остальные ответы на этой странице сохранены" in page.select_one("[role=alert]").get_text()
+    )
+    flag = page.select_one(f"#q-{bad['id']} .q-flag").get_text()
+    assert "один и тот же вариант" in flag  # next to the question, in the page's language
+    assert stored(db) == {item["id"]: answer_for(item) for item in good}
+    # the two picks stay on the form to be corrected
+    assert page.select_one(f'input[name="{bad["id"]}:best"][value="{option}"][checked]')
 
 
 def test_a_half_answered_scenario_is_pointed_out(
@@ -342,25 +433,34 @@ def test_a_half_answered_scenario_is_pointed_out(
     assert response.status_code == 200
     page = soup(response.text)
     assert page.select_one(f"#q-{scenario['id']}.q-missing") is not None
-    assert page.select_one('a[href$="/s/3"]') is not None  # continue without it
+    assert page.select_one('a.q-continue[href$="/s/2/p/2"]') is not None  # continue without it
     assert stored(db) == {other["id"]: answer_for(other)}
-    # the same option as best and worst is refused as a whole
-    same = {f"{scenario['id']}:best": "a", f"{scenario['id']}:worst": "a"}
-    assert post_section(client, invited.token, 2, same).status_code == 422
+
+
+def test_questions_skipped_on_a_page_are_pointed_out_when_leaving_it(
+    client: TestClient, db: Session, invited: Invited
+) -> None:
+    consent(client, invited.token)
+    items = candidate.paginate(invited.payload[0]["items"])[0]
+    response = post_section(client, invited.token, 1, page_fields(items[:-1]))
+    assert response.status_code == 200
+    page = soup(response.text)
+    assert [f["id"] for f in page.select("fieldset.q-missing")] == [f"q-{items[-1]['id']}"]
+    jump = page.select_one(".q-jump a")
+    assert jump is not None and jump["href"] == f"#q-{items[-1]['id']}"
+    assert page.select_one('a.q-continue[href$="/s/1/p/2"]') is not None
+    assert len(stored(db)) == len(items) - 1  # what was given is saved
+    # going back does not nag
+    back = post_section(client, invited.token, 1, {}, action="back")
+    assert back.status_code == 303 and back.headers["location"].endswith("/instructions")
 
 
 def test_finishing_is_refused_while_items_are_unanswered(
     client: TestClient, db: Session, invited: Invited
 ) -> None:
     consent(client, invited.token)
-    items = invited.payload[0]["items"]
-    fields = {k: v for item in items[:-1] for k, v in fields_for(item).items()}
-    # "Finish" on a page with a gap shows the page again with the gap marked
-    response = post_section(client, invited.token, 1, fields, action="finish")
-    assert response.status_code == 200
-    page = soup(response.text)
-    assert [f["id"] for f in page.select("fieldset.q-missing")] == [f"q-{items[-1]['id']}"]
-    assert len(stored(db)) == len(items) - 1  # what was given is saved
+    items = candidate.paginate(invited.payload[0]["items"])[0]
+    response = post_section(client, invited.token, 1, page_fields(items[:-1]))
     finish = client.get(f"/a/{invited.token}/finish")
     assert "Finish and send my answers" not in finish.text
     links = [a["href"] for a in soup(finish.text).select(".q-summary a")]
@@ -395,10 +495,14 @@ def test_the_whole_battery_by_form_posts_ends_with_thanks_and_a_result(
                 follow_redirects=False,
             )
             assert started.status_code == 303
-        fields = {k: v for item in section["items"] for k, v in fields_for(item).items()}
-        action = "next" if n < len(invited.payload) else "finish"
-        response = post_section(client, invited.token, n, fields, action=action)
-        assert response.status_code == 303, response.text
+        pages = candidate.paginate(section["items"])
+        for p, items in enumerate(pages, start=1):
+            last = n == len(invited.payload) and p == len(pages)
+            action = "finish" if last else "next"
+            response = post_section(
+                client, invited.token, n, page_fields(items), action=action, p=p
+            )
+            assert response.status_code == 303, response.text
     assert response.headers["location"] == f"/a/{invited.token}/finish"
     finish = client.get(response.headers["location"])
     assert soup(finish.text).select("form[action$='/complete'] button[type=submit]")
@@ -418,8 +522,9 @@ def test_the_whole_battery_by_form_posts_ends_with_thanks_and_a_result(
     text = " ".join(soup(english.text).get_text().split())
     assert snapshot.scores["summary"]["en"] not in text
     assert "it is not a verdict" in text
-    # the link has done its work
-    assert client.get(f"/a/{invited.token}").status_code == 404
+    # the link has done its work: opening it again thanks the person
+    again = client.get(f"/a/{invited.token}")
+    assert again.status_code == 200 and soup(again.text).select_one("#finished") is not None
 
 
 def test_a_timed_section_past_its_deadline_refuses_answers(

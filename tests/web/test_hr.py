@@ -191,16 +191,16 @@ def test_the_list_counts_people_by_status(
     db.commit()
     row = soup_of(client.get("/hr/campaigns").text).select_one("table.campaigns tbody tr")
     assert row is not None
-    cells = {td["data-status"]: td.get_text(strip=True) for td in row.select("td[data-status]")}
-    assert cells == {
-        "invited": "1",
-        "opened": "0",
-        "in_progress": "0",
-        "completed": "0",
-        "expired": "0",
-        "revoked": "1",
-        "declined": "0",
+    cells = {td["data-group"]: td.get_text(strip=True) for td in row.select("td[data-group]")}
+    assert cells == {"waiting": "1", "in_progress": "0", "completed": "0", "dropped": "1"}
+    ranking = row.find("a", href=f"/campaigns/{campaign.id}/ranking")
+    assert ranking is not None
+    # the campaign's own page still counts every status
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    counts = {
+        li["data-status"]: li.select_one(".count").get_text() for li in page.select(".counts li")
     }
+    assert counts["invited"] == "1" and counts["revoked"] == "1" and counts["expired"] == "0"
 
 
 # ----------------------------------------------------------------------------- people
@@ -227,6 +227,66 @@ def test_adding_a_person_invites_and_queues_the_mail(
     assert again.headers["location"].endswith("?done=already")
     assert count(db, Invitation) == 1 and count(db, Person) == 1
     assert count(db, OutboxMessage, OutboxMessage.to_address == "anna@example.com") == 1
+
+
+def mail_cell(client: TestClient, campaign: Campaign, invitation: Invitation) -> Tag:
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}?lang=en").text)
+    return one(page, f"tr[data-invitation='{invitation.id}'] td.mail")
+
+
+def test_the_campaign_page_says_sent_only_when_the_outbox_has_sent_it(
+    app_factory: Callable[..., TestClient], db: Session, catalog: Catalog
+) -> None:
+    client = app_factory()  # no SMTP server
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    add_via_form(client, campaign)
+    invitation = invitation_for(db, "anna@example.com")
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    assert page.select_one("#mail-not-sent") is not None
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "not-sending"
+    assert "not sent" in cell.get_text() and "Invitation: sent" not in cell.get_text()
+    russian = soup_of(client.get(f"/hr/campaigns/{campaign.id}?lang=ru").text)
+    row = one(russian, f"tr[data-invitation='{invitation.id}']")
+    assert "отправлено" not in row.get_text().lower().replace("не отправлено", "")
+    assert "Приглашение отправлено" not in russian.get_text()
+
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.to_address == "anna@example.com"))
+    message = mail.one()
+    message.status, message.sent_at = "sent", utcnow()
+    db.add(message)
+    db.commit()
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "sent"
+    assert "Invitation: sent" in cell.get_text()
+
+    message.status, message.sent_at, message.last_error = "failed", None, "550 no such user"
+    db.add(message)
+    db.commit()
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "failed"
+    assert one(cell, ".mail-state")["title"] == "550 no such user"
+
+
+def test_with_a_mail_server_a_queued_mail_is_waiting_and_a_reminder_has_its_own_state(
+    app_factory: Callable[..., TestClient], db: Session, catalog: Catalog
+) -> None:
+    client = app_factory(smtp_host="smtp.example.com")
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    add_via_form(client, campaign)
+    invitation = invitation_for(db, "anna@example.com")
+    page = soup_of(client.get(f"/hr/campaigns/{campaign.id}").text)
+    assert page.select_one("#mail-not-sent") is None
+    cell = mail_cell(client, campaign, invitation)
+    assert one(cell, ".mail-state")["data-mail"] == "queued"
+    assert "not sent yet" in cell.get_text()
+    campaign_service.remind(db, invitation=invitation, secret_key=TEST_SECRET, base_url="http://x")
+    db.commit()
+    states = [s["data-mail"] for s in mail_cell(client, campaign, invitation).select(".mail-state")]
+    assert states == ["queued", "queued"]
+    assert "Reminder 1" in mail_cell(client, campaign, invitation).get_text()
 
 
 def test_a_bad_person_is_refused_with_the_values_kept(
@@ -298,6 +358,87 @@ def test_a_csv_imports_the_good_rows_and_lists_the_bad_ones(
     assert count(db, Person) == 2
     assert count(db, Invitation, Invitation.campaign_id == campaign.id) == 2
     assert count(db, OutboxMessage, OutboxMessage.organisation_id == organisation.id) == mails
+
+
+def test_an_import_never_renames_a_known_person_and_lists_the_name_it_kept(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    earlier = make_campaign(db, catalog, organisation, name="Earlier hiring")
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    campaign_service.invite(
+        db, campaign=earlier, person=maria, secret_key=TEST_SECRET, base_url="http://x"
+    )
+    campaign = make_campaign(db, catalog, organisation, name="Autumn hiring")
+    content = (
+        b"full_name,email,language,kind\n"
+        b"maria@example.com duplicate,Maria@example.com,en,candidate\n"
+        b"Petr Sidorov,petr@example.com,ru,candidate\n"
+    )
+    page = soup_of(upload(client, campaign, content).text)
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova" and maria.language == "ru"
+    assert "Rows imported: 2." in one(page, "#accepted").get_text()
+    assert one(page, "#new-people").get_text(strip=True).endswith(": 1.")
+    assert one(page, "#known-people").get_text(strip=True).endswith(": 1.")
+    assert one(page, "#created").get_text(strip=True).endswith(": 2.")
+    assert one(page, "#already").get_text(strip=True).endswith(": 0.")
+    rows = [
+        [td.get_text(strip=True) for td in tr.find_all("td")]
+        for tr in page.select("#name-conflicts tbody tr")
+    ]
+    assert rows == [["2", "maria@example.com", "maria@example.com duplicate", "Maria Ivanova"]]
+    # the new invitation speaks the language the file gives, the person is unchanged
+    invitation = db.exec(
+        select(Invitation).where(
+            Invitation.person_id == maria.id, Invitation.campaign_id == campaign.id
+        )
+    ).one()
+    assert invitation.language == "en"
+
+    # the same file in the campaign that already has Maria counts her as already invited
+    again = soup_of(upload(client, earlier, content).text)
+    assert one(again, "#already").get_text(strip=True).endswith(": 1.")
+    assert one(again, "#created").get_text(strip=True).endswith(": 1.")
+    assert one(again, "#known-people").get_text(strip=True).endswith(": 2.")
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova"
+
+
+def test_an_import_renames_known_people_only_when_asked(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    db.commit()
+    page = f"/hr/campaigns/{campaign.id}"
+    response = client.post(
+        f"{page}/import",
+        data={"csrf_token": token(client, page), "update_names": "1"},
+        files={"file": ("p.csv", b"full_name,email\nMaria Sidorova,maria@example.com\n")},
+    )
+    assert response.status_code == 200
+    db.refresh(maria)
+    assert maria.full_name == "Maria Sidorova"
+    rows = soup_of(response.text).select("#name-conflicts tbody tr")
+    assert [td.get_text(strip=True) for td in rows[0].find_all("td")][-1] == "Maria Ivanova"
+
+
+def test_adding_a_known_email_under_another_name_renames_nobody(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation, _ = signed_in(client, db)
+    campaign = make_campaign(db, catalog, organisation)
+    maria = add_person(db, full_name="Maria Ivanova", email="maria@example.com", language="ru")
+    db.commit()
+    response = add_via_form(client, campaign, email="maria@example.com", full_name="Someone Else")
+    assert response.headers["location"].endswith("?done=known")
+    db.refresh(maria)
+    assert maria.full_name == "Maria Ivanova"
+    shown = soup_of(client.get(response.headers["location"]).text)
+    assert "nobody was renamed" in one(shown, "p.notice").get_text()
+    assert "Someone Else" not in shown.get_text()
 
 
 @pytest.mark.parametrize(

@@ -95,18 +95,18 @@ def test_every_message_has_a_russian_translation() -> None:
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     found = {
-        message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        (message if isinstance(message, str) else message[0], context)
+        for _file, _line, message, _comments, context in extract_from_dir(
             str(ROOT), method_map=method_map, options_map=options
         )
         if "/.venv/" not in _file
     }
-    assert "Wrong e-mail or password." in found  # extraction really ran
+    assert ("Wrong e-mail or password.", None) in found  # extraction really ran
     with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="ru")
     missing, untranslated, broken = [], [], []
-    for msgid in sorted(found):
-        message = catalog.get(msgid)
+    for msgid, context in sorted(found, key=lambda pair: (pair[0], pair[1] or "")):
+        message = catalog.get(msgid, context)  # a word translated by its context (pgettext)
         if message is None:
             missing.append(msgid)
         elif not message.string or message.fuzzy or not all(message.string):

@@ -434,8 +434,17 @@ def test_the_result_page_reads_as_a_head_of_sales_needs_it(
     flags = [li.get_text(strip=True) for li in page.select("#flags li")]
     assert flags == [FLAGS[code].text("en") for code in snapshot.flags]
     assert "reference group of 30" in text and "not yet been validated" in text
-    assert snapshot.model_version in page.select_one(".versions").get_text()
-    assert snapshot.instrument_versions[COLD_EMAIL] in page.select_one(".versions").get_text()
+    versions = page.select_one(".versions")
+    shown = versions.get_text()
+    # the declared versions in words staff read; the exact ones (with the files' hashes) stay
+    # on record, in the tooltip
+    assert f"model version {snapshot.model_version.split('+')[0]};" in shown
+    assert "+" not in shown and "_" not in shown
+    assert versions["title"] == " ".join(
+        [snapshot.model_version]
+        + [f"{k}={v}" for k, v in sorted(snapshot.instrument_versions.items())]
+    )
+    assert snapshot.instrument_versions[COLD_EMAIL] in versions["title"]
 
     russian = soup_of(client.get(f"/results/{candidate.invitation.id}?lang=ru"))
     assert [li.get_text(strip=True) for li in russian.select("#flags li")] == [

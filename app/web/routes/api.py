@@ -318,6 +318,7 @@ def create_invitations(
     user: CampaignManager,
     session: SessionDep,
     settings: SettingsDep,
+    catalog: CatalogDep,
 ) -> list[InvitationOut]:
     """Add the people (known e-mails are reused) and invite each once, queueing the e-mail.
 
@@ -336,6 +337,7 @@ def create_invitations(
                 secret_key=settings.get_secret_key(),
                 base_url=settings.base_url,
                 actor_user_id=user.id,
+                catalog=catalog,
             )
             out.append(
                 InvitationOut(

@@ -1,11 +1,14 @@
 """The candidate's pages, reached by a personal link `/a/{token}` without an account.
 
-consent → instructions → one page per section → finish → thank-you. Every page works
-without JavaScript (each section's form post saves its answers); with JavaScript
-(static/js/questionnaire.js) each answer is saved at once through the JSON API.
+consent → instructions → each section in pages of a few questions → finish → thank-you.
+Every page works without JavaScript (each page's form post saves its answers, keeping every
+valid one); with JavaScript (static/js/questionnaire.js) each answer is saved at once through
+the JSON API.
 
-A link that does not work (unknown, expired, revoked, completed, declined) always gets the
-same page, status and minimum response time, so the answer reveals nothing about anyone;
+A link that has been used to finish gets a "you have already finished, thank you" page (only
+the holder of a working link sees it). A link that does not work (unknown, expired, revoked,
+declined) always gets the same page, status and minimum response time, so the answer reveals
+nothing about anyone;
 repeated failures from one address are rate-limited (see app/services/ratelimit.py: the
 count is per process). The limiter keys on the client address the server sees, so behind a
 reverse proxy run uvicorn with `--proxy-headers --forwarded-allow-ips=<the proxy>`.
@@ -29,12 +32,13 @@ from starlette.datastructures import FormData
 from app import i18n
 from app.db import utcnow
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.models import Campaign, Invitation, InvitationStatus, Organisation
 from app.scoring.loader import Catalog
 from app.services import results
 from app.services import sessions as answering
 from app.services.campaigns import find_invitation
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict
 from app.services.report import candidate_feedback
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, client_address, link_limiter
@@ -104,6 +108,21 @@ def _invalid_link(request: Request, started: float) -> Response:
     return response
 
 
+def _finished(request: Request, session: Session, invitation: Invitation) -> Response:
+    """A finished person opening their link again: thanks, not "this link does not work"."""
+    _choose_language(request, invitation)
+    organisation = session.get(Organisation, invitation.organisation_id)
+    request.state.organisation = organisation
+    return _page(
+        request,
+        "candidate/finished.html",
+        {
+            "organisation_name": organisation.name if organisation else "",
+            "completed_at": invitation.completed_at,
+        },
+    )
+
+
 def _choose_language(request: Request, invitation: Invitation) -> str:
     """?lang= (remembered in this browser), else the invitation's language."""
     chosen = i18n.pick_language(request.query_params.get("lang"))
@@ -144,6 +163,8 @@ def _open(
         just_ended = state is ended and request.session.get(ENDED_KEY) == invitation.id
         if state not in CLOSED or just_ended:
             campaign = session.get(Campaign, invitation.campaign_id)
+        elif state is InvitationStatus.completed:
+            return _finished(request, session, invitation)
     if invitation is None or campaign is None:
         limiter.hit(address)
         session.rollback()  # no lock (SQLite's write lock on a POST) held while padding
@@ -156,26 +177,111 @@ def _open(
 # ----------------------------------------------------------------------------- the questionnaire
 
 
-def _sections(catalog: Catalog, visit: Visit) -> list[dict[str, Any]]:
-    return answering.sections(catalog, visit.campaign, visit.language)
+PAGE_SIZES = {
+    "likert": 8,
+    "choice": 5,
+    "multiple_choice": 5,
+    "best_worst": 3,
+    "rate_each": 3,
+    "text": 1,
+}
+"""The most questions of a kind on one page: at most about five phone screens of scrolling
+(74 agreement statements on one page were about 42). Pages of a section are balanced."""
 
 
-def _progress(payload: list[dict[str, Any]], answers: Mapping[str, Any]) -> tuple[int, int]:
-    ids = [item["id"] for section in payload for item in section["items"]]
+def paginate(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A section's items in pages of at most PAGE_SIZES of their kind, as even as possible."""
+    if not items:
+        return [[]]
+    limit = min(PAGE_SIZES.get(item["type"], 5) for item in items)
+    count = math.ceil(len(items) / limit)
+    size, extra = divmod(len(items), count)
+    pages, begin = [], 0
+    for number in range(count):
+        end = begin + size + (1 if number < extra else 0)
+        pages.append(items[begin:end])
+        begin = end
+    return pages
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The sections as the person sees them, each split into pages."""
+
+    sections: list[dict[str, Any]]
+    pages: list[list[list[dict[str, Any]]]]  # per section, per page, the items
+
+    @classmethod
+    def of(cls, sections: list[dict[str, Any]]) -> Questionnaire:
+        return cls(sections, [paginate(section["items"]) for section in sections])
+
+    def items(self, n: int, p: int) -> list[dict[str, Any]]:
+        return self.pages[n - 1][p - 1]
+
+    def page_count(self, n: int) -> int:
+        return len(self.pages[n - 1])
+
+    def offset(self, n: int, p: int) -> int:
+        """How many of the section's questions come before page `p` (for their numbers)."""
+        return sum(len(page) for page in self.pages[n - 1][: p - 1])
+
+    def place_of(self, item_id: str) -> tuple[int, int] | None:
+        for n, pages in enumerate(self.pages, start=1):
+            for p, page in enumerate(pages, start=1):
+                if any(item["id"] == item_id for item in page):
+                    return n, p
+        return None
+
+    def after(self, n: int, p: int) -> tuple[int, int] | None:
+        if p < self.page_count(n):
+            return n, p + 1
+        return (n + 1, 1) if n < len(self.sections) else None
+
+    def before(self, n: int, p: int) -> tuple[int, int] | None:
+        if p > 1:
+            return n, p - 1
+        return (n - 1, self.page_count(n - 1)) if n > 1 else None
+
+
+def _questionnaire(catalog: Catalog, visit: Visit) -> Questionnaire:
+    return Questionnaire.of(answering.sections(catalog, visit.campaign, visit.language))
+
+
+def _page_path(request: Request, token: str, n: int, p: int = 1) -> str:
+    """The address of page `p` of section `n` (the first page is the section's address)."""
+    if p <= 1:
+        return request.url_for("candidate:section", token=token, n=n).path
+    return request.url_for("candidate:section_page", token=token, n=n, p=p).path
+
+
+def _progress(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
+    ids = [item["id"] for section in q.sections for item in section["items"]]
     return sum(1 for i in ids if i in answers), len(ids)
 
 
+def _first_open_place(
+    session: Session, catalog: Catalog, visit: Visit, q: Questionnaire
+) -> tuple[int, int] | None:
+    """The first page with a question still to answer (timed-out sections excepted)."""
+    for item_id in answering.unanswered(session, visit.invitation, catalog):
+        place = q.place_of(item_id)
+        if place is not None:
+            return place
+    return None
+
+
 def _resume_target(request: Request, session: Session, catalog: Catalog, visit: Visit) -> Response:
-    """Where a returning person continues: instructions, the first section with unanswered
-    items, or the finish page."""
+    """Where a returning person continues: instructions, the first page with unanswered
+    questions, or the finish page."""
     if visit.invitation.started_at is None and not answering.stored_answers(
         session, visit.invitation
     ):
         return _redirect(request, "candidate:instructions", token=visit.token)
-    missing = set(answering.unanswered(session, visit.invitation, catalog))
-    for number, section in enumerate(_sections(catalog, visit), start=1):
-        if any(item["id"] in missing for item in section["items"]):
-            return _redirect(request, "candidate:section", token=visit.token, n=number)
+    place = _first_open_place(session, catalog, visit, _questionnaire(catalog, visit))
+    if place is not None:
+        return _private(
+            RedirectResponse(_page_path(request, visit.token, *place), status.HTTP_303_SEE_OTHER)
+        )
     return _redirect(request, "candidate:finish", token=visit.token)
 
 
@@ -205,10 +311,10 @@ class FormAnswers:
     incomplete: list[str]  # best/worst or rate-each items only partly answered
 
 
-def _from_form(section: Mapping[str, Any], form: FormData) -> FormAnswers:
-    """The answers of one section's form, converted to the JSON values of the API."""
+def _from_form(items: list[dict[str, Any]], form: FormData) -> FormAnswers:
+    """The answers of one page's form, converted to the JSON values of the API."""
     result = FormAnswers({}, {}, [])
-    for item in section["items"]:
+    for item in items:
         item_id, kind = item["id"], item["type"]
         value: Any = None
         if kind in ("likert", "choice", "text"):
@@ -278,6 +384,10 @@ def _script_strings(total: int) -> dict[str, str]:
         "saved": _("Saved ✓"),
         "retry": _("Not saved — will retry"),
         "fallback": _("Your answers will be saved when you press the button below."),
+        "autosaved": _(
+            "Every answer is saved as you give it: you can close this page at any time and "
+            "continue later with the same link."
+        ),
         "progress": _("Answered: %(answered)s of %(total)s"),
         "words": _("Words: %(count)s (from %(min)s to %(max)s)"),
         "time_left": _("Time left: %(time)s"),
@@ -289,24 +399,45 @@ def _script_strings(total: int) -> dict[str, str]:
     }
 
 
+def _item_problem(item: Mapping[str, Any], value: Any, reason: str) -> str:
+    """Why a submitted answer was refused, in the page's language (the scoring core's reasons
+    are for machines and in English)."""
+    kind = item["type"]
+    if kind == "text":
+        return reason  # already in the page's language (app/services/sessions.py)
+    if (
+        kind == "best_worst"
+        and isinstance(value, Mapping)
+        and value.get("best") == value.get("worst")
+    ):
+        return _(
+            "You chose the same option as the most and the least effective. Choose two "
+            "different options."
+        )
+    return _("This answer is not one of the options offered; choose one of them.")
+
+
 def _section_context(
+    request: Request,
     session: Session,
     catalog: Catalog,
     visit: Visit,
-    number: int,
-    payload: list[dict[str, Any]],
+    q: Questionnaire,
+    n: int,
+    p: int,
     *,
     submitted: Mapping[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """What the section page shows; `submitted` (a form shown again) wins over what is stored."""
+    """What a page shows; `submitted` (a form shown again) wins over what is stored."""
     answers = answering.stored_answers(session, visit.invitation)
-    section = payload[number - 1]
-    answered, total = _progress(payload, answers)
-    here = {item["id"] for item in section["items"]}
-    everywhere = {item["id"] for s in payload for item in s["items"]}
+    section = q.sections[n - 1]
+    items = q.items(n, p)
+    answered, total = _progress(q, answers)
+    here = {item["id"] for item in items}
+    everywhere = {item["id"] for s in q.sections for item in s["items"]}
     values = {}
-    for item in section["items"]:
+    for item in items:
         value = (submitted or {}).get(item["id"], answers.get(item["id"]))
         values[item["id"]] = _shown(item, value)
     remaining = None
@@ -315,11 +446,20 @@ def _section_context(
         left = answering.remaining_seconds(session, visit.invitation, catalog)
         started = section["id"] in left
         remaining = left.get(section["id"])
+    before = q.before(n, p)
     context: dict[str, Any] = {
         "token": visit.token,
         "section": section,
-        "number": number,
-        "count": len(payload),
+        "items": items,
+        "number": n,
+        "count": len(q.sections),
+        "page": p,
+        "pages": q.page_count(n),
+        "offset": q.offset(n, p),
+        "last": q.after(n, p) is None,
+        "action_url": _page_path(request, visit.token, n, p),
+        "previous_part_url": _page_path(request, visit.token, n - 1) if n > 1 else None,
+        "back_url": _page_path(request, visit.token, *before) if before else None,
         "values": values,
         "answered": answered,
         "answered_elsewhere": sum(1 for i in answers if i in everywhere and i not in here),
@@ -428,63 +568,57 @@ def instructions(
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    payload = _sections(catalog, visit)
+    q = _questionnaire(catalog, visit)
     answers = answering.stored_answers(session, visit.invitation)
-    answered, total = _progress(payload, answers)
+    answered, total = _progress(q, answers)
+    first = _first_open_place(session, catalog, visit, q) or (1, 1)
     return _page(
         request,
         "candidate/instructions.html",
         {
             "token": token,
-            "sections": payload,
+            "sections": q.sections,
+            "page_counts": [q.page_count(n) for n in range(1, len(q.sections) + 1)],
             "answered": answered,
             "total": total,
             "minutes": _consent_context(catalog, visit)["minutes"],
-            "first": _first_open_section(session, catalog, visit, payload),
+            "continue_url": _page_path(request, token, *first),
         },
     )
 
 
-def _first_open_section(
-    session: Session, catalog: Catalog, visit: Visit, payload: list[dict[str, Any]]
-) -> int:
-    missing = set(answering.unanswered(session, visit.invitation, catalog))
-    for number, section in enumerate(payload, start=1):
-        if any(item["id"] in missing for item in section["items"]):
-            return number
-    return 1
-
-
 def _open_section(
-    request: Request, session: Session, catalog: Catalog, token: str, n: int
-) -> tuple[Visit, list[dict[str, Any]]] | Response:
-    """The visit and the questionnaire for section `n`, or where to send the person instead
-    (the generic page for a dead link, consent first, or the first unfinished section)."""
+    request: Request, session: Session, catalog: Catalog, token: str, n: int, p: int
+) -> tuple[Visit, Questionnaire] | Response:
+    """The visit and the questionnaire for page `p` of section `n`, or where to send the
+    person instead (the generic page for a dead link, consent first, or the first page
+    still to answer)."""
     visit = _open(request, session, token)
     if isinstance(visit, Response):
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    payload = _sections(catalog, visit)
-    if not 1 <= n <= len(payload):
+    q = _questionnaire(catalog, visit)
+    if not 1 <= n <= len(q.sections) or not 1 <= p <= q.page_count(n):
         return _resume_target(request, session, catalog, visit)
-    return visit, payload
+    return visit, q
 
 
 @router.get("/{token}/s/{n}", name="candidate:section")
+@router.get("/{token}/s/{n}/p/{p}", name="candidate:section_page")
 def section_page(
-    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
+    request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep, p: int = 1
 ) -> Response:
-    """One section's questions; opening it starts it (a timed one waits for Start)."""
-    opened = _open_section(request, session, catalog, token, n)
+    """One page of a section; opening it starts the section (a timed one waits for Start)."""
+    opened = _open_section(request, session, catalog, token, n, p)
     if isinstance(opened, Response):
         return opened
-    visit, payload = opened
-    section = payload[n - 1]
+    visit, q = opened
+    section = q.sections[n - 1]
     if not section["time_limit_s"]:
         answering.start_section(session, visit.invitation, catalog, section["id"])
         session.commit()
-    context = _section_context(session, catalog, visit, n, payload)
+    context = _section_context(request, session, catalog, visit, q, n, p)
     return _page(request, "candidate/section.html", context)
 
 
@@ -493,16 +627,30 @@ def section_start(
     request: Request, token: str, n: int, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     """Start a timed section: its clock runs from now, on the server."""
-    opened = _open_section(request, session, catalog, token, n)
+    opened = _open_section(request, session, catalog, token, n, 1)
     if isinstance(opened, Response):
         return opened
-    visit, payload = opened
-    answering.start_section(session, visit.invitation, catalog, payload[n - 1]["id"])
+    visit, q = opened
+    answering.start_section(session, visit.invitation, catalog, q.sections[n - 1]["id"])
     session.commit()
     return _redirect(request, "candidate:section", token=token, n=n)
 
 
+def _target(request: Request, token: str, q: Questionnaire, n: int, p: int, action: str) -> str:
+    """Where a button leads: the page before (Back) or after, or the finish page."""
+    if action == "back":
+        before = q.before(n, p)
+        if before is None:
+            return request.url_for("candidate:instructions", token=token).path
+        return _page_path(request, token, *before)
+    after = q.after(n, p)
+    if action == "finish" or after is None:
+        return request.url_for("candidate:finish", token=token).path
+    return _page_path(request, token, *after)
+
+
 @router.post("/{token}/s/{n}", name="candidate:section_save")
+@router.post("/{token}/s/{n}/p/{p}", name="candidate:section_page_save")
 def section_save(
     request: Request,
     token: str,
@@ -510,17 +658,23 @@ def section_save(
     session: SessionDep,
     catalog: CatalogDep,
     form: FormDep,
+    p: int = 1,
 ) -> Response:
-    """Save the answers on the form, then go on (Next), back (Back) or to the finish page."""
-    opened = _open_section(request, session, catalog, token, n)
+    """Save every valid answer on the form, then go on (Next), back (Back) or to the finish
+    page. An answer that cannot be taken is marked next to its question; the others are
+    saved all the same. Leaving a page forward with questions skipped points them out."""
+    opened = _open_section(request, session, catalog, token, n, p)
     if isinstance(opened, Response):
         return opened
-    visit, payload = opened
-    section = payload[n - 1]
+    visit, q = opened
+    items = q.items(n, p)
     action = str(form.get("action") or "next")
-    submitted = _from_form(section, form)
+    submitted = _from_form(items, form)
+    refused = answering.refused_answers(catalog, visit.campaign, submitted.answers)
     stored = answering.stored_answers(session, visit.invitation)
-    changed = {k: v for k, v in submitted.answers.items() if stored.get(k) != v}
+    changed = {
+        k: v for k, v in submitted.answers.items() if k not in refused and stored.get(k) != v
+    }
     try:
         if changed:
             answering.save_answers(
@@ -530,47 +684,50 @@ def section_save(
                 changed,
                 seconds=_seconds_from_form(form, set(changed)) or None,
             )
-    except Invalid as exc:
-        session.rollback()
-        problem, number = _problem(section, exc)
-        message = (
-            _("Nothing on this page was saved. Question %(number)s: %(problem)s")
-            % {"number": number, "problem": problem}
-            if number
-            else _("Nothing on this page was saved: %(problem)s") % {"problem": problem}
-        )
-        context = _section_context(
-            session,
-            catalog,
-            visit,
-            n,
-            payload,
-            submitted=submitted.shown,
-            message=message,
-            errors={exc.field: problem} if exc.field else {},
-        )
-        return _page(request, "candidate/section.html", context, status_code=422)
     except Conflict as exc:
         session.rollback()
-        context = _section_context(session, catalog, visit, n, payload, message=exc.message)
+        context = _section_context(request, session, catalog, visit, q, n, p, message=exc.message)
         return _page(request, "candidate/section.html", context, status_code=409)
     session.commit()
 
-    if action == "back":
-        target = ("candidate:section", {"n": n - 1}) if n > 1 else ("candidate:instructions", {})
-    elif action == "finish" or n == len(payload):
-        target = ("candidate:finish", {})
-    else:
-        target = ("candidate:section", {"n": n + 1})
-    target_path = request.url_for(target[0], token=token, **target[1]).path
-
-    if submitted.incomplete:
+    by_id = {item["id"]: item for item in items}
+    if refused:
+        errors = {
+            item_id: _item_problem(by_id[item_id], submitted.answers[item_id], reason)
+            for item_id, reason in refused.items()
+            if item_id in by_id
+        }
         context = _section_context(
+            request,
             session,
             catalog,
             visit,
+            q,
             n,
-            payload,
+            p,
+            submitted=submitted.shown,
+            errors=errors,
+            message=ngettext(
+                "Your other answers on this page are saved. One question needs another "
+                "answer: it is marked below.",
+                "Your other answers on this page are saved. %(num)s questions need another "
+                "answer: they are marked below.",
+                len(errors),
+            )
+            % {"num": len(errors)},
+        )
+        return _page(request, "candidate/section.html", context, status_code=422)
+
+    target_path = _target(request, token, q, n, p, action)
+    if submitted.incomplete:
+        context = _section_context(
+            request,
+            session,
+            catalog,
+            visit,
+            q,
+            n,
+            p,
             submitted=submitted.shown,
             incomplete=submitted.incomplete,
             continue_url=target_path,
@@ -579,33 +736,27 @@ def section_save(
             ),
         )
         return _page(request, "candidate/section.html", context)
-    if action == "finish":
-        missing_all = answering.unanswered(session, visit.invitation, catalog)
-        here = [item["id"] for item in section["items"] if item["id"] in set(missing_all)]
-        if here:
+    if action in ("next", "finish"):
+        still_open = set(answering.unanswered(session, visit.invitation, catalog))
+        skipped = [item["id"] for item in items if item["id"] in still_open]
+        if skipped:
             context = _section_context(
+                request,
                 session,
                 catalog,
                 visit,
+                q,
                 n,
-                payload,
-                missing=here,
+                p,
+                missing=skipped,
+                continue_url=target_path,
                 notice=_(
-                    "Your answers are saved. Before you can finish, answer the questions marked below."
+                    "Your answers are saved. Some questions on this page are not answered yet: "
+                    "answer them now, or continue and come back to them later."
                 ),
             )
             return _page(request, "candidate/section.html", context)
     return _private(RedirectResponse(target_path, status.HTTP_303_SEE_OTHER))
-
-
-def _problem(section: Mapping[str, Any], exc: Invalid) -> tuple[str, int | None]:
-    """The service's message without the item id, and the question's number on the page."""
-    ids = [item["id"] for item in section["items"]]
-    if exc.field not in ids:
-        return exc.message, None
-    prefix = f"{exc.field}: "
-    problem = exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message
-    return problem, ids.index(exc.field) + 1
 
 
 @router.get("/{token}/finish", name="candidate:finish")
@@ -616,14 +767,15 @@ def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDe
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    payload = _sections(catalog, visit)
+    q = _questionnaire(catalog, visit)
     answers = answering.stored_answers(session, visit.invitation)
     missing = set(answering.unanswered(session, visit.invitation, catalog))
     left = answering.remaining_seconds(session, visit.invitation, catalog)
     rows = []
-    for number, section in enumerate(payload, start=1):
+    for number, section in enumerate(q.sections, start=1):
         ids = [item["id"] for item in section["items"]]
         open_ids = [i for i in ids if i in missing]
+        place = q.place_of(open_ids[0]) if open_ids else None
         rows.append(
             {
                 "number": number,
@@ -631,11 +783,13 @@ def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDe
                 "total": len(ids),
                 "answered": sum(1 for i in ids if i in answers),
                 "missing": len(open_ids),
-                "first_missing": open_ids[0] if open_ids else None,
+                "answer_url": f"{_page_path(request, token, *place)}#q-{open_ids[0]}"
+                if place
+                else None,
                 "timed_out": left.get(section["id"]) == 0 and any(i not in answers for i in ids),
             }
         )
-    answered, total = _progress(payload, answers)
+    answered, total = _progress(q, answers)
     return _page(
         request,
         "candidate/finish.html",

@@ -7,19 +7,17 @@ nothing is committed.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from app import i18n
 from app.config import Settings
-from app.db import utcnow
 from app.i18n import gettext as _
 from app.labels import (
     invitation_status_label,
@@ -32,7 +30,7 @@ from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
 from app.services.errors import ServiceError
 from app.services.mail import organisation_outbox, smtp_configured
-from app.services.people import add_person, import_people
+from app.services.people import import_people, register_person
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, SettingsDep, require_roles
 from app.web.templating import render
@@ -75,6 +73,10 @@ def _notice(done: str | None) -> str | None:
         "created": _("The campaign is created. Add people one by one or upload a CSV file."),
         "invited": _("The person is added and the invitation e-mail is queued."),
         "already": _("This person was already invited to this campaign; nothing was sent again."),
+        "known": _(
+            "This e-mail belongs to a person already known under another name. The invitation "
+            "uses the name on record; nobody was renamed."
+        ),
         "reminded": _("A reminder e-mail is queued."),
         "revoked": _("The link is revoked and no longer works. Answers given so far are kept."),
         "extended": _("The link now works %(days)s more days.") % {"days": EXTEND_DAYS},
@@ -114,17 +116,12 @@ def _get_invitation(session: Session, invitation_id: int) -> Invitation:
 
 @router.get("/campaigns", name="hr:campaigns")
 def campaigns(request: Request, user: HrUser, session: SessionDep, catalog: CatalogDep) -> Response:
-    rows = session.exec(select(Campaign).order_by(col(Campaign.created_at).desc())).all()
-    now = utcnow()
-    counts: dict[int, Counter[str]] = {}
-    for invitation in session.exec(select(Invitation)).all():
-        counts.setdefault(invitation.campaign_id, Counter())[invitation.status(now).value] += 1
     return render(
         request,
         "hr/campaigns.html",
         {
-            "campaigns": [(c, counts.get(c.id or 0, Counter())) for c in rows],
-            "statuses": COUNTED_STATUSES,
+            "summaries": campaign_service.campaign_summaries(session),
+            "groups": campaign_service.STATUS_GROUPS,
             "batteries": catalog.batteries,
             **LABELS,
         },
@@ -222,6 +219,7 @@ def campaign_create(
 class PersonRow:
     participant: campaign_service.Participant
     link: str | None  # None when the invitation can no longer be used
+    mail: campaign_service.InvitationMail
 
     @property
     def can_remind(self) -> bool:
@@ -244,6 +242,7 @@ def _campaign_page(
 ) -> Response:
     people = campaign_service.participants(session, campaign)
     secret_key = settings.get_secret_key()
+    mail = campaign_service.invitation_mail(session, campaign, [p.invitation for p in people])
     rows = [
         PersonRow(
             p,
@@ -252,6 +251,7 @@ def _campaign_page(
             else campaign_service.link_for(
                 p.invitation, secret_key=secret_key, base_url=settings.base_url
             ),
+            mail[p.invitation.id or 0],
         )
         for p in people
     ]
@@ -275,6 +275,7 @@ def _campaign_page(
         "notice": _notice(request.query_params.get("done")),
         "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
         "extend_days": EXTEND_DAYS,
+        "smtp_configured": smtp_configured(settings),
         **LABELS,
     }
     context.update(extra)
@@ -321,15 +322,19 @@ def add_person_route(
     campaign = _get_campaign(session, campaign_id)
     values = {"full_name": full_name, "email": email, "language": language, "kind": kind}
     try:
-        person = add_person(session, full_name=full_name, email=email, language=language, kind=kind)
+        registered = register_person(
+            session, full_name=full_name, email=email, language=language, kind=kind
+        )
         invited = campaign_service.invite(
             session,
             campaign=campaign,
-            person=person,
+            person=registered.person,
             secret_key=settings.get_secret_key(),
             base_url=settings.base_url,
             send=True,
             actor_user_id=user.id,
+            language=language,
+            catalog=catalog,
         )
     except ServiceError as exc:
         session.rollback()
@@ -348,6 +353,8 @@ def add_person_route(
         )
     session.commit()
     done = "invited" if invited.created else "already"
+    if invited.created and registered.known_name is not None:
+        done = "known"
     return _redirect(request, "hr:campaign", done, campaign_id=campaign_id)
 
 
@@ -356,10 +363,13 @@ class Upload:
     content: bytes | None = None
     error: str | None = None
     status_code: int = status.HTTP_422_UNPROCESSABLE_CONTENT
+    update_names: bool = False  # the "update the names of people already known" box
 
 
 async def read_upload(request: Request) -> Upload:
-    """The uploaded `file` field, at most MAX_UPLOAD_BYTES, or the reason it was refused."""
+    """The uploaded `file` field (at most MAX_UPLOAD_BYTES) and the `update_names` box, or the
+    reason the upload was refused. Read here, after the size check, rather than as Form
+    parameters, which FastAPI would parse before any check."""
     too_large = Upload(
         error=_(
             "The file is larger than %(size)s MB. Split it into smaller files and upload them one by one."
@@ -377,7 +387,7 @@ async def read_upload(request: Request) -> Upload:
     content = await item.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         return too_large
-    return Upload(content=content)
+    return Upload(content=content, update_names=form.get("update_names") is not None)
 
 
 @router.post("/campaigns/{campaign_id}/import", name="hr:import")
@@ -408,18 +418,25 @@ def import_route(
     if upload.content is None:
         return refuse(upload.error or "", upload.status_code)
     try:
-        report = import_people(session, upload.content, default_language=campaign.language)
+        report = import_people(
+            session,
+            upload.content,
+            default_language=campaign.language,
+            update_existing=upload.update_names,
+        )
         invited = [
             campaign_service.invite(
                 session,
                 campaign=campaign,
-                person=person,
+                person=row.registered.person,
                 secret_key=settings.get_secret_key(),
                 base_url=settings.base_url,
                 send=True,
                 actor_user_id=user.id,
+                language=row.language,
+                catalog=catalog,
             )
-            for person in report.people
+            for row in report.rows
         ]
     except ServiceError as exc:
         return refuse(_("Nothing was imported: %(reason)s") % {"reason": exc.message}, exc.status)
@@ -430,9 +447,13 @@ def import_route(
         "hr/import_report.html",
         {
             "campaign": campaign,
-            "accepted": len(report.people),
+            "accepted": len(report.rows),
+            "new_people": sum(1 for row in report.rows if row.registered.created),
+            "known_people": sum(1 for row in report.rows if not row.registered.created),
             "created": created,
             "already": len(invited) - created,
+            "conflicts": report.name_conflicts,
+            "updated_names": upload.update_names,
             "errors": report.errors,
         },
     )
@@ -459,6 +480,8 @@ def _invitation_action(
                 invitation=invitation,
                 secret_key=settings.get_secret_key(),
                 base_url=settings.base_url,
+                catalog=catalog,
+                actor_user_id=user.id,
             )
         elif action == "revoked":
             campaign_service.revoke(session, invitation=invitation, actor_user_id=user.id)

@@ -11,14 +11,20 @@ from sqlmodel import select
 
 from app import i18n
 from app.i18n import gettext as _
-from app.models import Campaign, Person, Team
+from app.labels import recommendation_label
+from app.models import Person, Team
+from app.services import campaigns as campaign_service
 from app.services.audit import record_event
+from app.services.reviews import completed_results
 from app.web.csrf import verify_csrf
-from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep
+from app.web.deps import CatalogDep, CurrentUser, OptionalUser, SessionDep, manager_scope
 from app.web.locale import SESSION_KEY as LANGUAGE_KEY
 from app.web.templating import render
 
 router = APIRouter(dependencies=[Depends(verify_csrf)], include_in_schema=False)
+
+LATEST_RESULTS = 5
+"""Completed assessments shown on the dashboard."""
 
 
 @router.get("/", name="home")
@@ -35,16 +41,35 @@ def dashboard(
         session.exec(select(Person.team_id, func.count()).group_by(Person.team_id)).all()  # type: ignore[arg-type]
     )
     teams = session.exec(select(Team).order_by(Team.name)).all()
-    campaigns = session.exec(select(Campaign).order_by(Campaign.created_at.desc())).all()  # type: ignore[attr-defined]
+    scope = manager_scope(user)
     return render(
         request,
         "dashboard/index.html",
         {
             "teams": [(team, people.get(team.id, 0)) for team in teams],
-            "campaigns": campaigns,
+            "summaries": campaign_service.campaign_summaries(session, manager_id=scope),
+            "latest": completed_results(session, manager_id=scope)[:LATEST_RESULTS],
             "batteries": catalog.batteries,
             "profiles": catalog.model.definition.profiles,
             "model_version": catalog.model.version,
+            "recommendation_label": recommendation_label,
+        },
+    )
+
+
+@router.get("/rankings", name="pages:rankings")
+def rankings(
+    request: Request, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """Every campaign with its ranking, newest first: the head of sales' way in."""
+    return render(
+        request,
+        "dashboard/rankings.html",
+        {
+            "summaries": campaign_service.campaign_summaries(
+                session, manager_id=manager_scope(user)
+            ),
+            "batteries": catalog.batteries,
         },
     )
 
