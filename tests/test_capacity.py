@@ -192,36 +192,6 @@ def test_sqlite_readers_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_sqlite_reading_transactions_that_write_take_turns(tmp_path: Path) -> None:
-    """Two GETs that read and then write at once (the first opening of a link from two
-    tabs): the first write ends the read snapshot and takes the lock; both succeed."""
-    engine = reading(make_engine(f"sqlite:///{tmp_path / 'upgrade.db'}"))
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)"))
-    errors: list[Exception] = []
-    barrier = threading.Barrier(2)
-
-    def request(value: str) -> None:
-        try:
-            with engine.begin() as connection:
-                connection.execute(text("SELECT count(*) FROM t")).scalar()
-                barrier.wait()
-                time.sleep(0.1)
-                connection.execute(text("INSERT INTO t (v) VALUES (:v)"), {"v": value})
-        except Exception as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=request, args=(v,)) for v in ("tab 1", "tab 2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 2
-    engine.dispose()
-
-
 def test_sqlite_writers_wait_at_most_the_bound_for_another_process(tmp_path: Path) -> None:
     import sqlite3
 
