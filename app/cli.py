@@ -494,26 +494,49 @@ def _seed_demo(settings: Settings, catalog: Catalog) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=1024,
+            help="Requests each process handles at once (CONCURRENCY; sizes its threads and "
+            "database pool; more wait in line up to 5 s, then 503).",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = True,
 ) -> None:
     """Serve the web application (refuses to start on an invalid model)."""
+    import os
+
     import uvicorn
 
     from app.migrate import is_current
 
+    if concurrency is not None:
+        os.environ["CONCURRENCY"] = str(concurrency)  # read by every worker process
+        get_settings.cache_clear()
     settings = get_settings()
     _catalog_or_exit(settings)
     if not is_current(make_engine(settings.database_url)):
         raise _fail("The database schema is not up to date: run `salesfit migrate` first.")
-    typer.echo(f"Serving SalesFit on http://{host}:{port}")
     from app.web.proxy import uvicorn_options
 
+    capacity = settings.capacity
+    typer.echo(
+        f"Serving SalesFit on http://{host}:{port} with {workers} process(es), each handling "
+        f"{capacity.requests} requests at once ({capacity.waiting} more may wait in line; "
+        f"{capacity.pool_size}+{capacity.max_overflow} database connections)"
+    )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        access_log=access_log,
         **uvicorn_options(settings),
     )
 

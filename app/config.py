@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,52 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.paths import ASSESSMENTS_DIR, DATA_DIR, MODEL_FILE
 
 Language = Literal["ru", "en"]
+
+
+WAIT_SECONDS = 5.0
+"""The longest a request waits for a turn (admission), a pooled database connection, a new
+PostgreSQL connection or SQLite's write lock; past it the answer is 503 with Retry-After."""
+RETRY_AFTER_SECONDS = 5
+WAITING_PER_SLOT = 32
+"""Requests that may wait for a turn, per request handled at once."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Everything one app process sizes from the one setting CONCURRENCY (docs/operations.md).
+
+    At most `requests` requests are handled at once; each uses at most one worker thread and
+    one pooled connection at a time, so with `threads` and `pool_size` at least that large an
+    admitted request never waits for a thread while it holds a connection, and never waits for
+    a connection (the freeze of issue 9 was exactly that wait, in a circle). Up to `waiting`
+    more wait in line (first come, first served) for at most WAIT_SECONDS; beyond that the
+    answer is a quick 503 with Retry-After.
+    """
+
+    requests: int
+
+    @property
+    def waiting(self) -> int:
+        return self.requests * WAITING_PER_SLOT
+
+    @property
+    def threads(self) -> int:
+        return self.requests + 4  # headroom: thread work outside requests (start-up, probes)
+
+    @property
+    def pool_size(self) -> int:
+        return self.requests
+
+    @property
+    def max_overflow(self) -> int:
+        return 4  # the readiness probe and the rare second connection
+
+    def pool_options(self) -> dict[str, int | float]:
+        return {
+            "pool_size": self.pool_size,
+            "max_overflow": self.max_overflow,
+            "pool_timeout": WAIT_SECONDS,
+        }
 
 
 def default_database_url() -> str:
@@ -42,6 +89,8 @@ class Settings(BaseSettings):
     secret_key_file: Path = DATA_DIR / "secret_key"
     base_url: str = "http://127.0.0.1:8000"
     default_language: Language = "en"
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    """Requests one app process handles at once; sizes the rest (see Capacity)."""
 
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -65,6 +114,10 @@ class Settings(BaseSettings):
                 "SECRET_KEY must be at least 32 characters; leave it unset to generate one"
             )
         return self
+
+    @property
+    def capacity(self) -> Capacity:
+        return Capacity(self.concurrency)
 
     @property
     def secure_cookies(self) -> bool:

@@ -24,6 +24,7 @@ from app.i18n import gettext as _
 from app.paths import STATIC_DIR
 from app.scoring.loader import Catalog, load_catalog
 from app.services.accounts import LOGIN_SESSION_LIFETIME
+from app.web import admission
 from app.web.accesslog import install_access_log_filter
 from app.web.deps import LoginRequired
 from app.web.headers import SecurityHeadersMiddleware
@@ -66,7 +67,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     catalog = catalog or load_catalog(settings.model_file, settings.assessments_dir)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, capacity=settings.capacity)
 
     app = FastAPI(
         title="SalesFit",
@@ -92,6 +93,7 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeadersMiddleware, https=settings.secure_cookies)
+    admission.install(app, settings.capacity, settings.default_language)  # outermost: add last
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (

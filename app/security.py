@@ -50,6 +50,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def link_token_hash(token: str) -> str | None:
+    """What a candidate's link token is stored as, or None for a string that cannot be one."""
+    if not token or len(token) > 128:
+        return None
+    return hash_token(token)
+
+
 def tokens_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 

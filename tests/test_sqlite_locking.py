@@ -2,6 +2,8 @@
 
 With a deferred BEGIN both would hold a read lock, both would try to upgrade it, and one
 would fail at once with "database is locked" (seen with an autosave racing a form post).
+Writing requests take the write lock at BEGIN; reading ones (a GET, `reading(engine)`) end
+their read snapshot and take it at their first write.
 """
 
 from __future__ import annotations
@@ -10,13 +12,19 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
-from app.db import make_engine
+from app.db import make_engine, reading
 
 
-def test_concurrent_read_then_write_transactions_both_commit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reads_first", [False, True], ids=["writing", "reading"])
+def test_concurrent_read_then_write_transactions_both_commit(
+    tmp_path: Path, reads_first: bool
+) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
+    if reads_first:
+        engine = reading(engine)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE answer_probe (id INTEGER PRIMARY KEY, value TEXT)"))
     errors: list[Exception] = []

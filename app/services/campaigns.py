@@ -27,7 +27,7 @@ from app.models import (
     User,
 )
 from app.scoring.loader import Catalog
-from app.security import hash_token
+from app.security import hash_token, link_token_hash
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.mail import messages_by_key, queue_mail
@@ -197,9 +197,10 @@ def link_for(invitation: Invitation, *, secret_key: str, base_url: str) -> str:
 
 def find_invitation(session: Session, token: str) -> Invitation | None:
     """The invitation a link token opens (any organisation); scopes the session to it."""
-    if not token or len(token) > 128:
+    token_hash = link_token_hash(token)
+    if token_hash is None:
         return None
-    statement = select(Invitation).where(Invitation.token_hash == hash_token(token))
+    statement = select(Invitation).where(Invitation.token_hash == token_hash)
     invitation = session.exec(statement.execution_options(**{ALL_ORGANISATIONS: True})).first()
     if invitation is not None and invitation.organisation_id is not None:
         scope_to_organisation(session, invitation.organisation_id)

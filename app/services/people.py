@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from app.db import take_turns
 from app.i18n import LANGUAGES, format_number
 from app.i18n import gettext as _
 from app.models import Person, PersonKind
@@ -114,6 +115,7 @@ def register_person(
     another name must never rename someone whose results carry that name. With
     `update_existing` the name and language given replace the ones on record."""
     name, address, language, person_kind = check_person(full_name, email, language, kind)
+    take_turns(session, "person")  # two imports of one CSV at once add each person once
     person = session.exec(select(Person).where(Person.email == address)).first()
     if person is None:
         person = Person(full_name=name, email=address, language=language, kind=person_kind)

@@ -203,7 +203,14 @@ def current_ratings(session: Session, invitation: Invitation, instrument_id: str
 
 
 def complete(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:
-    """Finish the assessment: refused while required items are unanswered; then scored."""
+    """Finish the assessment: refused while required items are unanswered; then scored.
+    Finishing twice at the same moment scores once: the second waits for the first (a row
+    lock on PostgreSQL; SQLite's writers take turns) and answers with its result."""
+    session.refresh(invitation, with_for_update=True)
+    if invitation.completed_at is not None:
+        done = latest_result(session, invitation.id or 0)
+        if done is not None:
+            return done
     check_open(invitation)
     missing = unanswered(session, invitation, catalog)
     if missing:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.db import upsert, utcnow
+from app.db import ALL_ORGANISATIONS, scope_to_organisation, upsert, utcnow
 from app.i18n import gettext as _
 from app.models import (
     Answer,
@@ -36,7 +36,8 @@ from app.scoring.definitions import (
     WorkSample,
 )
 from app.scoring.loader import Catalog
-from app.scoring.responses import AnswerError, elements
+from app.scoring.responses import AnswerError, Element, elements
+from app.security import link_token_hash
 from app.services.errors import Conflict, Invalid
 
 CONSENT_PURPOSE = "assessment"
@@ -136,17 +137,51 @@ def check_open(invitation: Invitation) -> None:
         raise Conflict(messages[status])
 
 
-def consent_given(session: Session, invitation: Invitation) -> bool:
-    return (
-        session.exec(
-            select(Consent.id).where(
-                Consent.invitation_id == invitation.id,
-                Consent.accepted == True,  # noqa: E712
-                col(Consent.withdrawn_at).is_(None),
-            )
-        ).first()
-        is not None
+def _consent_stands(invitation_id: Any) -> Any:
+    """The consent rows that let answers be stored for `invitation_id` (a value or column)."""
+    return select(Consent.id).where(
+        col(Consent.invitation_id) == invitation_id,
+        Consent.accepted == True,  # noqa: E712
+        col(Consent.withdrawn_at).is_(None),
     )
+
+
+def consent_given(session: Session, invitation: Invitation) -> bool:
+    return session.exec(_consent_stands(invitation.id)).first() is not None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An invitation opened by its link token, with its campaign and whether consent stands."""
+
+    invitation: Invitation
+    campaign: Campaign
+    consented: bool
+    sections: dict[str, AssessmentSession]
+    """The sections started so far, by instrument id."""
+
+
+def open_invitation(session: Session, token: str) -> Opened | None:
+    """What the answer save needs from a link token, in one query (any organisation; the
+    session is then scoped to the invitation's): None when no invitation has this token."""
+    token_hash = link_token_hash(token)
+    if token_hash is None:
+        return None
+    statement = (
+        select(Invitation, Campaign, _consent_stands(Invitation.id).exists(), AssessmentSession)
+        .join(Campaign, col(Campaign.id) == col(Invitation.campaign_id))
+        .outerjoin(AssessmentSession, col(AssessmentSession.invitation_id) == col(Invitation.id))
+        .where(Invitation.token_hash == token_hash)
+        .execution_options(**{ALL_ORGANISATIONS: True})
+    )
+    rows = session.exec(statement).all()
+    if not rows:
+        return None
+    invitation, campaign, consented, _section = rows[0]
+    if invitation.organisation_id is not None:
+        scope_to_organisation(session, invitation.organisation_id)
+    sections = {row[3].instrument_id: row[3] for row in rows if row[3] is not None}
+    return Opened(invitation, campaign, bool(consented), sections)
 
 
 def record_consent(
@@ -182,31 +217,37 @@ def mark_opened(session: Session, invitation: Invitation) -> None:
 def _instrument_session(
     session: Session, invitation: Invitation, instrument_id: str, catalog: Catalog
 ) -> AssessmentSession:
-    """The person's session on one instrument, created (and its timer started) on first use."""
-    found = session.exec(
-        select(AssessmentSession).where(
-            AssessmentSession.invitation_id == invitation.id,
-            AssessmentSession.instrument_id == instrument_id,
-        )
-    ).first()
+    """The person's session on one instrument, created (and its timer started) on first use;
+    two tabs starting it at the same moment get the same one (the first insert wins)."""
+    statement = select(AssessmentSession).where(
+        AssessmentSession.invitation_id == invitation.id,
+        AssessmentSession.instrument_id == instrument_id,
+    )
+    found = session.exec(statement).first()
     if found is not None:
         return found
     loaded = catalog.instruments[instrument_id]
     now = utcnow()
     limit = loaded.definition.time_limit_minutes
-    found = AssessmentSession(
-        invitation_id=invitation.id,
-        person_id=invitation.person_id,
-        instrument_id=instrument_id,
-        instrument_version=loaded.version,
-        language=invitation.language or "en",
-        status=SessionStatus.in_progress,
-        started_at=now,
-        deadline_at=now + timedelta(minutes=limit) if limit else None,
+    upsert(
+        session,
+        AssessmentSession,
+        {
+            "organisation_id": invitation.organisation_id,
+            "invitation_id": invitation.id,
+            "person_id": invitation.person_id,
+            "instrument_id": instrument_id,
+            "instrument_version": loaded.version,
+            "language": invitation.language or "en",
+            "status": SessionStatus.in_progress,
+            "started_at": now,
+            "deadline_at": now + timedelta(minutes=limit) if limit else None,
+            "created_at": now,
+        },
+        keys=["invitation_id", "instrument_id"],
+        update={},
     )
-    session.add(found)
-    session.flush()
-    return found
+    return session.exec(statement).one()
 
 
 def start_section(
@@ -251,17 +292,39 @@ class _Checked:
     value: Any
 
 
-def _questions(catalog: Catalog, campaign: Campaign) -> dict[str, Instrument]:
-    return {
-        item.id: instrument
-        for instrument in person_instruments(catalog, campaign)
-        for item in instrument.items
-    }
+@dataclass(frozen=True)
+class _Question:
+    instrument: Instrument
+    element: Element | None  # None for a work-sample task (free text)
 
 
-def _normalise(instrument: Instrument, item_id: str, value: Any) -> Any:
+_question_maps: dict[tuple[int, str], tuple[Catalog, dict[str, _Question]]] = {}
+
+
+def _questions(catalog: Catalog, campaign: Campaign) -> dict[str, _Question]:
+    """Item id -> its instrument and scored element for a campaign's battery; built once per
+    catalog and battery (the catalog does not change while the process runs)."""
+    key = (id(catalog), campaign.battery_id)
+    found = _question_maps.get(key)
+    if found is None or found[0] is not catalog:
+        questions: dict[str, _Question] = {}
+        for instrument in person_instruments(catalog, campaign):
+            if isinstance(instrument, WorkSample):
+                questions.update(
+                    {item.id: _Question(instrument, None) for item in instrument.items}
+                )
+            else:
+                questions.update({e.id: _Question(instrument, e) for e in elements(instrument)})
+        if len(_question_maps) >= 64:  # tests load many catalogs; a server loads one
+            _question_maps.clear()
+        found = _question_maps[key] = (catalog, questions)
+    return found[1]
+
+
+def _normalise(question: _Question, item_id: str, value: Any) -> Any:
     """The value to store, or AnswerError."""
-    if isinstance(instrument, WorkSample):
+    instrument, element = question.instrument, question.element
+    if element is None:
         if not isinstance(value, str) or not value.strip():
             raise AnswerError(_("write the answer as text"))
         if len(value) > MAX_TEXT:
@@ -269,7 +332,6 @@ def _normalise(instrument: Instrument, item_id: str, value: Any) -> Any:
                 _("the answer is longer than %(limit)s characters") % {"limit": MAX_TEXT}
             )
         return value
-    element = next(e for e in elements(instrument) if e.id == item_id)
     if isinstance(value, bool) or value is None:
         raise AnswerError(_("no answer given"))
     parsed = element.parse(value)
@@ -326,8 +388,36 @@ def save_answers(
 ) -> int:
     """Store answers (last write per item wins). Any unknown item or invalid value rejects the
     whole request with a message naming it, storing nothing. Returns how many were saved."""
+    return _save(
+        session, invitation, catalog, answers, seconds, consent_given(session, invitation), {}
+    )
+
+
+def save_opened(
+    session: Session,
+    opened: Opened,
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    *,
+    seconds: Mapping[str, float] | None = None,
+) -> int:
+    """`save_answers` for an invitation just read by `open_invitation` (nothing read again)."""
+    return _save(
+        session, opened.invitation, catalog, answers, seconds, opened.consented, opened.sections
+    )
+
+
+def _save(
+    session: Session,
+    invitation: Invitation,
+    catalog: Catalog,
+    answers: Mapping[str, Any],
+    seconds: Mapping[str, float] | None,
+    consented: bool,
+    started: Mapping[str, AssessmentSession],
+) -> int:
     check_open(invitation)
-    if not consent_given(session, invitation):
+    if not consented:
         raise Conflict(_("Consent is needed before answers can be saved."))
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
@@ -335,18 +425,21 @@ def save_answers(
     questions = _questions(catalog, campaign)
     checked: list[_Checked] = []
     for item_id, value in answers.items():
-        instrument = questions.get(item_id)
-        if instrument is None:
+        question = questions.get(item_id)
+        if question is None:
             raise Invalid(_("Unknown item %(item)s.") % {"item": repr(item_id)}, field=item_id)
         try:
-            checked.append(_Checked(instrument.id, item_id, _normalise(instrument, item_id, value)))
+            value = _normalise(question, item_id, value)
+            checked.append(_Checked(question.instrument.id, item_id, value))
         except AnswerError as exc:
             raise Invalid(f"{item_id}: {exc}", field=item_id) from None
     now = utcnow()
     targets: dict[str, AssessmentSession] = {}
     for answer in checked:
         if answer.instrument_id not in targets:
-            target = _instrument_session(session, invitation, answer.instrument_id, catalog)
+            target = started.get(answer.instrument_id) or _instrument_session(
+                session, invitation, answer.instrument_id, catalog
+            )
             if target.deadline_at is not None and now > target.deadline_at + TIME_GRACE:
                 raise Conflict(
                     _("Time is up for the section “%(section)s”; its answers can no longer change.")

@@ -7,15 +7,16 @@ app/db.py), so every query a route makes afterwards sees only that organisation'
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import scope_to_organisation
+from app.db import reading, scope_to_organisation
 from app.i18n import gettext as _
 from app.models import Organisation, Role, User
 from app.scoring.loader import Catalog
@@ -40,10 +41,27 @@ def get_catalog(request: Request) -> Catalog:
     return catalog
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A database session per request, committed by the route that changes something."""
-    with Session(request.app.state.engine) as session:
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A database session per request, committed by the route that changes something.
+
+    Made on the event loop (a session does no I/O until its first query) and closed in a worker
+    thread only when it still holds a connection, so no thread is waited for to open or close
+    it. A GET or HEAD begins its transactions as a reader (SQLite: no write lock until its
+    first write; see app/db.py)."""
+    engine = request.app.state.engine
+    if request.method in READING_METHODS:
+        engine = reading(engine)
+    session = Session(engine)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

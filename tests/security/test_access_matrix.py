@@ -125,6 +125,7 @@ MATRIX: dict[str, str] = {
     "POST /hr/invitations/{invitation_id:id}/extend": HR_OBJECT,
     "GET /hr/outbox": HR_PAGES,
     "GET /reviews": SIGNED_IN,
+    "GET /rankings": SIGNED_IN,
     "GET /reviews/work/{session_id:id}": STAFF_OBJECT,
     "POST /reviews/work/{session_id:id}": STAFF_OBJECT,
     "GET /reviews/rating/{invitation_id:id}": STAFF_OBJECT,
@@ -146,6 +147,8 @@ MATRIX: dict[str, str] = {
     "GET /a/{token}/declined": EVERYONE,
     "GET /a/{token}/instructions": EVERYONE,
     "GET /a/{token}/s/{n}": EVERYONE,
+    "GET /a/{token}/s/{n}/p/{p}": EVERYONE,
+    "POST /a/{token}/s/{n}/p/{p}": EVERYONE,
     "POST /a/{token}/s/{n}/start": EVERYONE,
     "POST /a/{token}/s/{n}": EVERYONE,
     "GET /a/{token}/finish": EVERYONE,
@@ -154,7 +157,14 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/model": API_SIGNED_IN,
     "POST /api/v1/campaigns": API_HR,
+    "GET /api/v1/campaigns": API_READERS,
     "GET /api/v1/campaigns/{campaign_id}": API_READERS_OBJECT,
+    # reviewers and raters: every staff role; a manager only for the people they manage
+    # (the work sample here is of a person in the manager's team, as on the review pages)
+    "GET /api/v1/reviews": API_SIGNED_IN,
+    "PUT /api/v1/reviews/{session_id}": "L L L A A A A H H H H H",
+    "GET /api/v1/ratings": API_SIGNED_IN,
+    "PUT /api/v1/ratings/{invitation_id}": "L L L A A A A H H H H H",
     "POST /api/v1/campaigns/{campaign_id}/invitations": API_HR_OBJECT,
     "GET /api/v1/campaigns/{campaign_id}/results": API_READERS_OBJECT,
     "GET /api/v1/people/{person_id}/report": API_READERS_OBJECT,
@@ -166,15 +176,6 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/people/{person_id}/export": API_HR_OBJECT,
     "POST /api/v1/people/{person_id}/erase": API_HR_OBJECT,
     "GET /api/v1/audit": API_ADMIN,
-    # The staff-UX routes merged beside the matrix (issue 12), as their pages and docs say.
-    "GET /rankings": SIGNED_IN,
-    "GET /a/{token}/s/{n}/p/{p}": EVERYONE,
-    "POST /a/{token}/s/{n}/p/{p}": EVERYONE,
-    "GET /api/v1/campaigns": API_READERS,
-    "GET /api/v1/reviews": API_SIGNED_IN,  # a manager: only their people's work
-    "PUT /api/v1/reviews/{session_id}": "L L L A A A A H H H H H",
-    "GET /api/v1/ratings": API_SIGNED_IN,
-    "PUT /api/v1/ratings/{invitation_id}": "L L L A A A A H H H H H",
     "GET /people": SIGNED_IN,
     "GET /people/new": HR_PAGES,
     "POST /people": HR_PAGES,
@@ -359,9 +360,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "token_id": str(spare_token_row.id),
             "token": open_one.url.rsplit("/", 1)[1],
             "n": "1",
+            "p": "2",
             "section_id": sessions.sections(catalog, campaign, "en")[0]["id"],
             "team_id": str(team.id),
-            "p": "1",
         }
         by_route = {
             f"POST /hr/invitations/{{invitation_id:id}}/{action}": {

@@ -12,9 +12,11 @@ import json
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -26,12 +28,14 @@ from app import i18n
 from app.db import utcnow
 from app.i18n import gettext as _
 from app.models import Campaign, Invitation, InvitationStatus, Person, Role, ScoreSnapshot, User
+from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
 from app.services import results as result_service
 from app.services import sessions as session_service
 from app.services.audit import API, record_read
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import add_person, check_person
+from app.services.ratelimit import SlidingWindowLimiter
 from app.web.deps import (
     INVALID_LINK_MIN_SECONDS,
     ApiUser,
@@ -466,11 +470,7 @@ def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> Rep
 # ----------------------------------------------------------------------------- candidate
 
 
-def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> Invitation:
-    """The invitation a link token opens; every kind of bad token gets the same 404, and
-    repeated guessing from one address is refused (429), as on the candidate pages."""
-    started = time.monotonic()
-    limiter, address = link_limiter(request), client_address(request)
+def _refuse_if_guessing(limiter: SlidingWindowLimiter, address: str) -> None:
     wait = limiter.retry_after(address)
     if wait:
         raise ApiProblem(
@@ -478,11 +478,34 @@ def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> 
             {"detail": "too many links that do not work; try later"},
             headers={"Retry-After": str(wait)},
         )
+
+
+def _unknown_link_delay(limiter: SlidingWindowLimiter, address: str, started: float) -> float:
+    """Count a link that does not work; the seconds left of the minimum answer time (the
+    same as the pages', whether the token exists or not: no timing oracle)."""
+    limiter.hit(address)
+    return INVALID_LINK_MIN_SECONDS - (time.monotonic() - started)
+
+
+async def _refuse_unknown_link(
+    limiter: SlidingWindowLimiter, address: str, started: float
+) -> NoReturn:
+    remaining = _unknown_link_delay(limiter, address, started)
+    if remaining > 0:
+        await anyio.sleep(remaining)  # on the event loop: holds no thread
+    raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
+
+
+def get_invitation_or_404(token: str, request: Request, session: SessionDep) -> Invitation:
+    """The invitation a link token opens; every kind of bad token gets the same 404, and
+    repeated guessing from one address is refused (429), as on the candidate pages."""
+    started = time.monotonic()
+    limiter, address = link_limiter(request), client_address(request)
+    _refuse_if_guessing(limiter, address)
     invitation = campaign_service.find_invitation(session, token)
     if invitation is None:
-        limiter.hit(address)
-        # the same minimum time as the pages, whether the token exists or not
-        remaining = INVALID_LINK_MIN_SECONDS - (time.monotonic() - started)
+        session.rollback()  # no lock (SQLite's write lock on a POST) held while padding
+        remaining = _unknown_link_delay(limiter, address, started)
         if remaining > 0:
             time.sleep(remaining)
         raise ApiProblem(status.HTTP_404_NOT_FOUND, NOT_FOUND)
@@ -493,12 +516,16 @@ TokenInvitation = Annotated[Invitation, Depends(get_invitation_or_404)]
 CANDIDATE_ERRORS = _errors(404, 409, 410)
 
 
-def _session_language(request: Request, invitation: Invitation, campaign: Campaign) -> str:
-    """The language the person chose (`?lang=` or the `lang` cookie), else the invitation's."""
-    chosen = i18n.pick_language(request.query_params.get("lang")) or i18n.pick_language(
+def _chosen_language(request: Request) -> str | None:
+    """The language the person chose: `?lang=` or the `lang` cookie."""
+    return i18n.pick_language(request.query_params.get("lang")) or i18n.pick_language(
         request.cookies.get(LANGUAGE_COOKIE)
     )
-    return chosen or invitation.language or campaign.language
+
+
+def _session_language(request: Request, invitation: Invitation, campaign: Campaign) -> str:
+    """The language the person chose, else the invitation's, else the campaign's."""
+    return _chosen_language(request) or invitation.language or campaign.language
 
 
 @contextmanager
@@ -621,6 +648,33 @@ def _answer_problem(answers: dict[str, Any]) -> None:
             )
 
 
+def _save_now(
+    session: Session,
+    token: str,
+    body: AnswersIn,
+    catalog: Catalog,
+    chosen_language: str | None,
+) -> SavedOut | None:
+    """The whole save in one worker thread: look-up, checks, upsert, commit (None: no such
+    link). One thread and one short transaction per request, nothing held in between."""
+    opened = session_service.open_invitation(session, token)
+    if opened is None:
+        session.rollback()  # no lock held while the answer is padded
+        return None
+    invitation = opened.invitation
+    with i18n.language(chosen_language or invitation.language or opened.campaign.language):
+        _refuse_if_expired(invitation)
+        _answer_problem(body.answers)
+        try:
+            with _changing(session):
+                saved = session_service.save_opened(
+                    session, opened, catalog, body.answers, seconds=body.seconds
+                )
+        except Invalid as exc:
+            raise ApiProblem(exc.status, {"detail": exc.message, "item": exc.field}) from None
+        return SavedOut(saved=saved)
+
+
 @router.put(
     "/sessions/{token}/answers",
     name="api:session_answers",
@@ -629,28 +683,27 @@ def _answer_problem(answers: dict[str, Any]) -> None:
     response_model=SavedOut,
     responses={**CANDIDATE_ERRORS, **_errors(422, model=AnswerErrorOut)},
 )
-def save_answers(
+async def save_answers(
     request: Request,
+    token: str,
     body: AnswersIn,
-    invitation: TokenInvitation,
     session: SessionDep,
     catalog: CatalogDep,
 ) -> SavedOut:
     """Store answers; saving an item again replaces its answer. An unknown item or an
     invalid value refuses the whole request (422 naming the item) and stores nothing."""
-    with _in_language(request, session, invitation) as (_language, _campaign):
-        _refuse_if_expired(invitation)
-        session_service.check_open(invitation)
-        _require_consent(session, invitation, _("Consent is needed before answers can be saved."))
-        _answer_problem(body.answers)
-        try:
-            with _changing(session):
-                saved = session_service.save_answers(
-                    session, invitation, catalog, body.answers, seconds=body.seconds
-                )
-        except Invalid as exc:
-            raise ApiProblem(exc.status, {"detail": exc.message, "item": exc.field}) from None
-        return SavedOut(saved=saved)
+    # The page autosaves through here: the hottest path, so it makes one thread hop and
+    # three statements (the link with its campaign, consent and started sections; the upsert;
+    # the commit) instead of a hop and a query per dependency.
+    started = time.monotonic()
+    limiter, address = link_limiter(request), client_address(request)
+    _refuse_if_guessing(limiter, address)
+    saved = await run_in_threadpool(
+        _save_now, session, token, body, catalog, _chosen_language(request)
+    )
+    if saved is None:
+        await _refuse_unknown_link(limiter, address, started)
+    return saved
 
 
 @router.post(

@@ -167,6 +167,7 @@ def _open(
             return _finished(request, session, invitation)
     if invitation is None or campaign is None:
         limiter.hit(address)
+        session.rollback()  # no lock (SQLite's write lock on a POST) held while padding
         return _invalid_link(request, started)
     organisation = session.get(Organisation, invitation.organisation_id)
     request.state.organisation = organisation  # the footer names who is assessing
