@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
+from app.cli_staff import register as register_directory_commands
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.models import Person
@@ -551,6 +552,9 @@ def run(
     migrate()
     _seed_demo(settings, catalog)
     serve(host=host, port=port, workers=1)
+
+
+register_directory_commands(cli)
 
 
 def main() -> None:

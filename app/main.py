@@ -35,9 +35,11 @@ from app.web.routes import (
     admin,
     api,
     api_privacy,
+    api_staff,
     api_staff_work,
     auth,
     candidate,
+    fairness,
     health,
     hr,
     pages,
@@ -45,7 +47,9 @@ from app.web.routes import (
     ranking,
     report,
     reviews,
+    staff,
     teams,
+    validation,
 )
 from app.web.templating import render
 
@@ -109,6 +113,10 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(api_staff_work.router)
+    app.include_router(staff.router)
+    app.include_router(api_staff.router)
+    app.include_router(validation.router)
+    app.include_router(fairness.router)
     _install_docs(app)
     _install_error_handlers(app)
     install_openapi(app)

@@ -11,10 +11,13 @@ from app.models.assessments import (
 )
 from app.models.campaigns import Campaign, CampaignStatus, Invitation, InvitationStatus, TargetRole
 from app.models.compliance import AuditEvent, Consent, OutboxMessage
+from app.models.fairness import GroupMembership
+from app.models.kpis import KpiTarget
 from app.models.login import LoginSession
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
 from app.models.users import ApiToken, Role, User
+from app.models.validation import LocalModelVersion
 
 __all__ = [
     "Answer",
@@ -24,9 +27,12 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "Consent",
+    "GroupMembership",
     "Invitation",
     "InvitationStatus",
+    "KpiTarget",
     "KpiValue",
+    "LocalModelVersion",
     "LoginSession",
     "ManagerRating",
     "Organisation",

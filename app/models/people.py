@@ -1,6 +1,6 @@
 """Teams and the people assessed: candidates and employees."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
@@ -25,6 +25,7 @@ class Team(OrganisationScoped, table=True):
     )
     manager_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
     created_at: datetime = now_column()
+    archived_at: datetime | None = moment_column()
 
 
 class Person(OrganisationScoped, table=True):
@@ -42,3 +43,5 @@ class Person(OrganisationScoped, table=True):
     language: str | None = Field(default=None, max_length=2)
     created_at: datetime = now_column()
     anonymised_at: datetime | None = moment_column()
+    hire_date: date | None = None
+    archived_at: datetime | None = moment_column()  # left the company or the directory

@@ -40,6 +40,7 @@ from app.services.accounts import create_user
 from app.services.audit import record_event
 from app.services.campaigns import create_campaign, invite
 from app.services.demo_answers import Style, answers_for, points_for, rating_for
+from app.services.demo_staff import seed_staff
 from app.services.people import add_person
 
 DEMO_SLUG = "demo"
@@ -637,8 +638,16 @@ def seed_demo(
     try_out.invitation.language = None
     session.add_all([team_round, hiring, inbound, try_out.invitation])
 
-    # The staff directory's demo data (teams' staff, KPIs) belongs to
-    # app/services/demo_staff.py; it is added here, with one call, by that module's owner.
+    # The staff directory: more staff in the teams, KPIs, targets (app/services/demo_staff.py).
+    seed_staff(
+        session,
+        catalog,
+        organisation_id=organisation.id,
+        users=users,
+        secret_key=secret_key,
+        base_url=base_url,
+        language=language,
+    )
 
     record_event(session, organisation_id=organisation.id, actor="system", action="demo.seeded")
     session.commit()

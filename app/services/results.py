@@ -34,6 +34,7 @@ from app.scoring.fit import recommend
 from app.scoring.loader import Catalog
 from app.scoring.responses import elements
 from app.services.errors import Conflict
+from app.services.model_versions import organisation_catalog
 from app.services.sessions import check_open, unanswered
 
 
@@ -63,6 +64,7 @@ def _answers_by_instrument(
 
 def score_invitation(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:
     """Score everything given so far for an invitation and store a new snapshot."""
+    catalog = organisation_catalog(session, catalog)  # with the weights the admin accepted
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise Conflict(_("The campaign no longer exists."))

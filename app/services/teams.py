@@ -9,11 +9,16 @@ least one competency score, whatever campaign produced it (`current_scores`). Th
 from the stored payload inside the database, so the scores of 2,000 people are one query and
 no JSON document is parsed in Python.
 
-Fit is computed again from those scores with the model in force, not copied from the
-snapshot, so every row of a map or a plan uses the same profiles. `profile_fits` is
+Fit is computed again from those scores with the model in force for the organisation
+(competencies.yaml with any weights the admin accepted, `model_versions`), not copied from
+the snapshot, so every row of a map or a plan uses the same profiles. `profile_fits` is
 `app.scoring.fit.profile_fit` over a whole score matrix at once (numpy); a fit within 1e-6 of
 a threshold is computed once more with `profile_fit` itself, so the two never disagree on
 who qualifies. Whether a person can be developed into a role is `develop_or_hire`'s answer.
+
+Beside fit, each member carries their KPI attainment over the default window (a rolling
+quarter, app/services/kpis.py), over the KPIs of their current role. Figures resting on
+fewer than `MIN_GROUP` people are flagged as individual cases rather than a team's.
 """
 
 from __future__ import annotations
@@ -37,10 +42,14 @@ from app.scoring.development import DevelopmentDecision, PlanStep, develop_or_hi
 from app.scoring.fit import MIN_COVERAGE, ROLES, profile_fit
 from app.scoring.loader import Catalog
 from app.services.errors import Invalid, NotFound
+from app.services.kpis import kpi_table, window
+from app.services.model_versions import organisation_catalog
 from app.services.reviews import managed_by
 
 BORDERLINE = 1e-6
 """A vectorised fit this close to its threshold is checked with the scalar `profile_fit`."""
+MIN_GROUP = 5
+"""Fewer assessed people than this and a scope's figures are individual cases, not a team's."""
 
 # ----------------------------------------------------------------------------- scope
 
@@ -59,6 +68,7 @@ class Member:
     invitation_id: int | None = None
     assessed_at: datetime | None = None
     provisional: bool = False
+    attainment: float | None = None  # KPI attainment over the window (1.0 = on target)
 
     @property
     def assessed(self) -> bool:
@@ -197,6 +207,7 @@ def _conditions(scope: Scope) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         col(Person.kind) == PersonKind.employee,
         col(Person.anonymised_at).is_(None),
+        col(Person.archived_at).is_(None),
     ]
     if scope.team is not None:
         conditions.append(col(Person.team_id) == scope.team.id)
@@ -223,6 +234,12 @@ def members(session: Session, model: CompetencyModel, scope: Scope) -> list[Memb
     rows = session.exec(statement).all()
     competencies = list(model.competencies)
     current = current_scores(session, competencies, select(Person.id).where(*conditions))
+    results = kpi_table(
+        session,
+        model,
+        [(row[0], row[2], row[3] or row[5]) for row in rows],
+        window(session),
+    )
     empty: dict[str, float | None] = dict.fromkeys(competencies)
     out = []
     for person_id, full_name, team_id, current_role, team_name, sales_mode in rows:
@@ -239,6 +256,7 @@ def members(session: Session, model: CompetencyModel, scope: Scope) -> list[Memb
                 invitation_id=found.invitation_id if found else None,
                 assessed_at=found.assessed_at if found else None,
                 provisional=found.provisional if found else False,
+                attainment=results[person_id].overall(model),
             )
         )
     out.sort(
@@ -374,6 +392,15 @@ class TeamMap:
     def assessed(self) -> int:
         return sum(1 for row in self.rows if row.member.assessed)
 
+    @property
+    def with_kpis(self) -> int:
+        return sum(1 for row in self.rows if row.member.attainment is not None)
+
+    @property
+    def too_few(self) -> bool:
+        """Whether the figures rest on too few assessed people to speak for a team."""
+        return 0 < self.assessed < MIN_GROUP
+
 
 def level_of(model: CompetencyModel, score: float | None) -> str | None:
     """The id of the reporting level a score falls in (competencies.yaml `levels`)."""
@@ -395,6 +422,7 @@ def team_map(
     manager_id: int | None = None,
 ) -> TeamMap:
     """People × competencies with each person's fit to every profile and the recommendation."""
+    catalog = organisation_catalog(session, catalog)
     model = catalog.model.definition
     scope = resolve_scope(session, team_id=team_id, manager_id=manager_id)
     people = members(session, model, scope)
@@ -483,6 +511,15 @@ class Transition:
     @property
     def hires_needed(self) -> int:
         return max(0, self.headcount - len(self.fit_now) - len(self.developable))
+
+    @property
+    def assessed(self) -> int:
+        return self.people - len(self.insufficient_data)
+
+    @property
+    def too_few(self) -> bool:
+        """Whether the plan rests on too few assessed people to speak for a team."""
+        return 0 < self.assessed < MIN_GROUP
 
     @property
     def people(self) -> int:
@@ -575,6 +612,7 @@ def transition(
     `other_headcount`, people who also fit the other role are taken last, and the other
     role's staffing is counted from the people left.
     """
+    catalog = organisation_catalog(session, catalog)
     model = catalog.model.definition
     check_transition(model, role, headcount)
     other = other_role(model, role) if other_headcount is not None else None

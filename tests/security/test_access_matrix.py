@@ -82,6 +82,12 @@ API_READERS_OBJECT = "L L L F A A A F H H H H"
 API_HR = "L L L F F A A F F A A A"
 API_HR_OBJECT = "L L L F F A A F F H H H"
 API_ADMIN = "L L L F F F A F F F A A"
+# The staff directory (docs/staff.md): readers are all four roles (a manager sees only their
+# own people and teams), admins and HR change it, heads of sales set targets, admins decide
+# on re-weighting; KPIs, validation and fairness are for admins, HR and heads of sales.
+KPI_PAGES = "L L L F A A A F A A A L"
+TARGET_PAGES = "L L L F A F A F A F A L"
+TARGET_OBJECT = "L L L F A F A F H F H L"
 
 MATRIX: dict[str, str] = {
     "GET /api/v1/openapi.json": EVERYONE,
@@ -170,6 +176,41 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/people/{person_id}/export": API_HR_OBJECT,
     "POST /api/v1/people/{person_id}/erase": API_HR_OBJECT,
     "GET /api/v1/audit": API_ADMIN,
+    "GET /people": SIGNED_IN,
+    "GET /people/new": HR_PAGES,
+    "POST /people": HR_PAGES,
+    "GET /people/{person_id:id}": STAFF_OBJECT,
+    "POST /people/{person_id:id}": HR_OBJECT,
+    "POST /people/{person_id:id}/move": HR_OBJECT,
+    "POST /people/{person_id:id}/archive": HR_OBJECT,
+    "GET /people/import": HR_PAGES,
+    "POST /people/import": HR_PAGES,
+    "POST /people/import/confirm": HR_PAGES,
+    "GET /teams": SIGNED_IN,
+    "POST /teams": HR_PAGES,
+    "GET /teams/{team_id:id}": STAFF_OBJECT,
+    "POST /teams/{team_id:id}": HR_OBJECT,
+    "POST /teams/{team_id:id}/archive": HR_OBJECT,
+    "POST /teams/{team_id:id}/targets": TARGET_OBJECT,
+    "GET /kpis": KPI_PAGES,
+    "POST /kpis/targets": TARGET_PAGES,
+    "POST /kpis/import": KPI_PAGES,
+    "POST /kpis/import/confirm": KPI_PAGES,
+    "GET /validation": KPI_PAGES,
+    "POST /validation/decision": ADMIN_PAGES,
+    "GET /fairness": KPI_PAGES,
+    "GET /campaigns/{campaign_id:id}/fairness": "L L L F A A A F H H H L",
+    "GET /a/{token}/about-you": EVERYONE,
+    "POST /a/{token}/about-you": EVERYONE,
+    "GET /api/v1/people": API_READERS,
+    "POST /api/v1/people": API_HR,
+    "PATCH /api/v1/people/{person_id}": API_HR_OBJECT,
+    "GET /api/v1/teams": API_READERS,
+    "POST /api/v1/teams": API_HR,
+    "POST /api/v1/kpis": API_READERS,
+    "GET /api/v1/people/{person_id}/kpis": API_READERS_OBJECT,
+    "GET /api/v1/validation": API_READERS,
+    "GET /api/v1/campaigns/{campaign_id}/fairness": API_READERS_OBJECT,
 }
 
 BODIES: dict[str, dict[str, Any]] = {
@@ -321,6 +362,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "n": "1",
             "p": "2",
             "section_id": sessions.sections(catalog, campaign, "en")[0]["id"],
+            "team_id": str(team.id),
         }
         by_route = {
             f"POST /hr/invitations/{{invitation_id:id}}/{action}": {

@@ -60,7 +60,7 @@ def test_the_russian_demo_shows_the_product_in_the_first_minute(
     assert organisation.slug == DEMO_SLUG and CYRILLIC.search(organisation.name)
     scope_to_organisation(db, organisation.id or 0)
     assert all(u.language == "ru" and CYRILLIC.search(u.full_name) for u in db.exec(select(User)))
-    assert len(db.exec(select(Team)).all()) == 2
+    assert len(db.exec(select(Team)).all()) == 3  # and the directory's regional team
     campaigns = db.exec(select(Campaign)).all()
     assert {c.battery_id for c in campaigns} == {
         "employee",

@@ -67,9 +67,11 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
     headers = page.select("#heatmap thead th.competency")
     assert [th["data-competency"] for th in headers] == list(COMPETENCIES)
     model = catalog.model.definition
-    assert [th.get_text(strip=True) for th in headers] == [
+    # long words carry soft hyphens so that the narrow headings wrap inside their columns
+    assert [th.get_text(strip=True).replace("\u00ad", "") for th in headers] == [
         model.competencies[c].name.en for c in COMPETENCIES
     ]
+    assert "\u00ad" in headers[0].get_text()
     rows = rows_by_name(page)
     assert list(rows) == [
         "Greta Grower",
@@ -280,6 +282,7 @@ def test_the_api_answers_the_same_plan(client: TestClient, db: Session, desk: De
             }
         ],
         "blocking": [],
+        "kpi_attainment": None,  # no KPI values in this desk
     }
     assert grower["develop"][0]["activities"]
     assert body["not_a_fit"][0]["blocking"] == ["persistence"]

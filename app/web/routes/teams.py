@@ -26,6 +26,7 @@ from app.services import teams
 from app.services.errors import ServiceError
 from app.web.csrf import verify_csrf
 from app.web.deps import ApiUser, CatalogDep, SessionDep, require_roles
+from app.web.hyphenation import hyphenate
 from app.web.templating import number, render
 
 pages = APIRouter(dependencies=[Depends(verify_csrf)])
@@ -106,6 +107,11 @@ def _role_name(model: CompetencyModel, role: str | None, language: str) -> str:
     return _("not recorded")
 
 
+def _attainment(value: float | None) -> str:
+    """KPI attainment as a whole per cent, or a dash."""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
 def _months(value: float | None) -> str:
     """Months as the plan gives them (halves), without a needless .0."""
     return "—" if value is None else number(value)
@@ -176,6 +182,7 @@ def team_map(
             "page": page_number,
             "pages": pages_total,
             "recommendation_label": recommendation_label,
+            "hyphenate": hyphenate,
         },
     )
 
@@ -393,6 +400,7 @@ def transition_page(
             + "?"
             + urlencode({**dict(request.query_params), "all": "1"}),
             "role_name": lambda r: _role_name(model, r, language),
+            "kpi": _attainment,
         },
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT if errors else status.HTTP_200_OK,
     )
@@ -429,6 +437,11 @@ class TransitionPersonOut(BaseModel):
     blocking: list[str] = Field(
         default_factory=list, description="not a fit: what development cannot close"
     )
+    kpi_attainment: float | None = Field(
+        None,
+        description="KPI results of the current role over the last three months against the "
+        "targets (1.0 = on target)",
+    )
 
 
 class TransitionOut(BaseModel):
@@ -446,6 +459,10 @@ class TransitionOut(BaseModel):
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
+
+
+def _rounded_ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _person_out(entry: teams.TransitionEntry, *, plan: bool = False) -> dict[str, Any]:
@@ -475,6 +492,7 @@ def _person_out(entry: teams.TransitionEntry, *, plan: bool = False) -> dict[str
         if plan
         else [],
         "blocking": list(entry.blocking) if not plan else [],
+        "kpi_attainment": _rounded_ratio(member.attainment),
     }
 
 
