@@ -7,7 +7,6 @@ scoring adds a new ScoreSnapshot, so earlier results are never overwritten.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +25,10 @@ from app.models import (
     ScoreSnapshot,
     SessionStatus,
 )
-from app.scoring.combine import MethodResult, combine
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.definitions import WorkSample
-from app.scoring.engine import score_instrument
-from app.scoring.fit import recommend
 from app.scoring.loader import Catalog
+from app.scoring.person import score_person
 from app.scoring.responses import elements
 from app.services.errors import Conflict
 from app.services.model_versions import organisation_catalog
@@ -70,92 +67,51 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         raise Conflict(_("The campaign no longer exists."))
     battery = catalog.batteries[campaign.battery_id]
     by_instrument = _answers_by_instrument(session, invitation)
-    methods: list[MethodResult] = []
+    rows: dict[str, list[Any]] = {}
+    seconds: dict[str, list[float | None]] = {}
     versions: dict[str, str] = {}
-    scales: dict[str, dict[str, float | None]] = {}
-    flags: set[str] = set()
     pending: list[Pending] = []
     for instrument_id in battery.instruments:
         loaded = catalog.instruments[instrument_id]
         definition = loaded.definition
         columns = elements(definition)
-        row: list[Any] = [None] * len(columns)
-        seconds: list[float] = []
         if isinstance(definition, ManagerRatingDefinition):
             latest = current_ratings(session, invitation, instrument_id)
-            row = [latest.get(e.id) for e in columns]
+            rows[instrument_id] = [latest.get(e.id) for e in columns]
             if not latest:
                 pending.append(Pending(instrument_id, "manager_rating"))
             versions[instrument_id] = loaded.version
-        else:
-            instrument_session, answers = by_instrument.get(instrument_id, (None, {}))
-            if instrument_session is None:
-                continue
-            versions[instrument_id] = instrument_session.instrument_version
-            if isinstance(definition, WorkSample):
-                reviews = {
-                    r.criterion_id: r.points
-                    for r in session.exec(
-                        select(ReviewScore).where(ReviewScore.session_id == instrument_session.id)
-                    )
-                }
-                row = [reviews.get(e.id) for e in columns]
-                if answers and len(reviews) < len(columns):
-                    pending.append(Pending(instrument_id, "review"))
-            else:
-                for j, element in enumerate(columns):
-                    answer = answers.get(element.id)
-                    if answer is not None:
-                        row[j] = element.parse(answer.value)
-                        if answer.seconds is not None:
-                            seconds.append(answer.seconds)
-        if all(value is None for value in row):
             continue
-        result = score_instrument(
-            definition,
-            [str(invitation.person_id)],
-            rows=[row],
-            seconds_per_item=[statistics.median(seconds)] if seconds else None,  # type: ignore[arg-type]
-        )
-        scores = result.scores_of(0)
-        scales[instrument_id] = scores
-        flags.update(result.flags[0])
-        methods.append(
-            MethodResult(instrument_id, definition.type.value, definition.weight, scores)
-        )
-
-    model = catalog.model.definition
-    combined = combine(model.competencies, methods)
-    if any(c.discrepancy for c in combined.values()):
-        flags.add("method_discrepancy")
-    competency_scores = {cid: c.score for cid, c in combined.items()}
-    fit = recommend(model, competency_scores, flags=sorted(flags))
-    payload = {
-        "competencies": {
-            cid: {
-                "score": c.score,
-                "band": None,  # needs a reference group of 30 or more; see docs/scoring.md
-                "discrepancy": c.discrepancy,
-                "methods": [
-                    {
-                        "instrument": m.instrument_id,
-                        "type": m.instrument_type,
-                        "weight": m.weight,
-                        "score": m.score,
-                    }
-                    for m in c.methods
-                ],
+        instrument_session, answers = by_instrument.get(instrument_id, (None, {}))
+        if instrument_session is None:
+            continue
+        versions[instrument_id] = instrument_session.instrument_version
+        if isinstance(definition, WorkSample):
+            reviews = {
+                r.criterion_id: r.points
+                for r in session.exec(
+                    select(ReviewScore).where(ReviewScore.session_id == instrument_session.id)
+                )
             }
-            for cid, c in combined.items()
-        },
-        "scales": scales,
-        "fit": {pid: f.fit for pid, f in fit.profiles.items()},
-        "qualifies": {pid: f.qualifies for pid, f in fit.profiles.items()},
-        "knockouts": {pid: [k.competency for k in f.knockouts] for pid, f in fit.profiles.items()},
-        "recommendation": fit.recommendation,
-        "confidence": fit.confidence,
-        "cautions": fit.cautions,
-        "summary": fit.summary,
+            rows[instrument_id] = [reviews.get(e.id) for e in columns]
+            if answers and len(reviews) < len(columns):
+                pending.append(Pending(instrument_id, "review"))
+            continue
+        row: list[Any] = [None] * len(columns)
+        timing: list[float | None] = [None] * len(columns)
+        for j, element in enumerate(columns):
+            answer = answers.get(element.id)
+            if answer is not None:
+                row[j] = element.parse(answer.value)
+                timing[j] = answer.seconds
+        rows[instrument_id] = row
+        seconds[instrument_id] = timing
+
+    scored = score_person(
+        catalog, battery.instruments, rows, seconds, person_id=str(invitation.person_id)
+    )
+    payload = {
+        **scored.payload,
         "pending": [{"instrument": p.instrument_id, "kind": p.kind} for p in pending],
         "unanswered": unanswered(session, invitation, catalog),
     }
@@ -164,12 +120,12 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         campaign_id=campaign.id,
         invitation_id=invitation.id,
         provisional=bool(pending),
-        recommendation=fit.recommendation,
-        confidence=fit.confidence,
+        recommendation=scored.recommendation,
+        confidence=scored.confidence,
         model_version=catalog.model.version,
         instrument_versions=versions,
         scores=payload,
-        flags=sorted(flags),
+        flags=scored.flags,
     )
     session.add(snapshot)
     session.flush()
