@@ -25,6 +25,7 @@ from app.models import (
     AssessmentSession,
     Campaign,
     Consent,
+    GroupMembership,
     Invitation,
     KpiValue,
     LoginSession,
@@ -59,6 +60,7 @@ class Scrubbed:
     comments: int
     links: int
     mail: int
+    groups: int = 0
 
 
 def _last_activity(session: Session, person: Person) -> datetime:
@@ -166,7 +168,16 @@ def anonymise_person(
     for rating in ratings:
         rating.comment = None
         session.add(rating)
-    scrubbed = Scrubbed(answers=answers, comments=len(ratings), links=links, mail=mail)
+    # Group membership (given for the fairness audit only) is special-category data with no
+    # use once the person cannot be named: deleted, not kept beside the scores.
+    memberships = session.exec(
+        select(GroupMembership).where(GroupMembership.person_id == person.id)
+    ).all()
+    for membership in memberships:
+        session.delete(membership)
+    scrubbed = Scrubbed(
+        answers=answers, comments=len(ratings), links=links, mail=mail, groups=len(memberships)
+    )
     record_event(
         session,
         organisation_id=person.organisation_id or 0,
@@ -181,6 +192,7 @@ def anonymise_person(
             "comments_removed": scrubbed.comments,
             "links_revoked": scrubbed.links,
             "mail_removed": scrubbed.mail,
+            "groups_removed": scrubbed.groups,
         },
     )
     return scrubbed
@@ -305,6 +317,11 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
     kpis = session.exec(
         select(KpiValue).where(KpiValue.person_id == person.id).order_by(col(KpiValue.id))
     ).all()
+    groups = session.exec(
+        select(GroupMembership)
+        .where(GroupMembership.person_id == person.id)
+        .order_by(col(GroupMembership.id))
+    ).all()
     mail = session.exec(
         select(OutboxMessage)
         .where(col(OutboxMessage.id).in_(_mail_ids(session, person)))
@@ -399,6 +416,15 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
                 "value": k.value,
             }
             for k in kpis
+        ],
+        "groups": [
+            {
+                "attribute": g.attribute,
+                "value": g.value,
+                "source": g.source,
+                "created_at": _moment(g.created_at),
+            }
+            for g in groups
         ],
         "mail": [
             {

@@ -16,6 +16,7 @@ from app.db import make_engine, scope_to_organisation
 from app.models import (
     Answer,
     AuditEvent,
+    GroupMembership,
     Invitation,
     OutboxMessage,
     Person,
@@ -89,6 +90,29 @@ def test_erasure_needs_confirmation_and_removes_what_identifies_the_person(
     assert client.post(url, json={"confirm": True}, headers=headers).status_code == 409
     invitation = db.get(Invitation, other.invitation.id)
     assert invitation is not None and invitation.revoked_at is None  # others untouched
+
+
+def test_the_fairness_answers_are_exported_and_erased_with_the_person(
+    client: TestClient, db: Session, world: World, done: Candidate
+) -> None:
+    from app.services.fairness import record_groups
+
+    scope_to_organisation(db, world.organisation.id or 0)
+    record_groups(db, person_id=done.person.id or 0, answers={"gender": "female"}, language="ru")
+    db.commit()
+    headers = _token(db, world, Role.hr)
+    exported = client.get(f"/api/v1/people/{done.person.id}/export", headers=headers).json()
+    assert [(g["attribute"], g["value"]) for g in exported["groups"]] == [("gender", "female")]
+
+    response = client.post(
+        f"/api/v1/people/{done.person.id}/erase", json={"confirm": True}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    db.expire_all()
+    left = db.exec(select(GroupMembership).where(GroupMembership.person_id == done.person.id)).all()
+    assert left == []
+    erased = db.exec(select(AuditEvent).where(AuditEvent.action == "person.erased")).one()
+    assert erased.details["groups_removed"] == 1
 
 
 def test_erasing_an_open_candidate_stops_the_link(

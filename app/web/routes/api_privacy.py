@@ -39,6 +39,9 @@ class PersonData(BaseModel):
     results: list[dict[str, Any]] = Field(description="Every result, with its whole payload.")
     manager_ratings: list[dict[str, Any]]
     kpis: list[dict[str, Any]]
+    groups: list[dict[str, Any]] = Field(
+        description="What the person chose to say about themselves for the fairness audit."
+    )
     mail: list[dict[str, Any]] = Field(description="Mail to the person still in the outbox.")
     audit: list[dict[str, Any]] = Field(description="Who read, exported or changed their data.")
 
@@ -55,6 +58,7 @@ class ErasedOut(BaseModel):
     comments_removed: int
     links_revoked: int
     mail_removed: int
+    groups_removed: int = Field(description="Fairness-audit answers deleted.")
 
 
 class AuditEntry(BaseModel):
@@ -112,6 +116,7 @@ def erase_person(person_id: Id, body: EraseIn, user: DataKeeper, session: Sessio
         comments_removed=done.comments,
         links_revoked=done.links,
         mail_removed=done.mail,
+        groups_removed=done.groups,
     )
 
 
