@@ -7,9 +7,10 @@ generated answers, so both go through exactly the same scoring code.
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,56 @@ def _reliabilities(
     }
 
 
+ELEVATION_Z = 2.576
+"""The self-report is left out when it sits above the other methods, over the competencies
+they share, by more than this many standard errors (one-sided 0.5%)."""
+
+
+def self_report_elevation(
+    methods: Sequence[MethodResult], competencies: Iterable[str]
+) -> float | None:
+    """How far the self-report sits above the other methods, in standard errors.
+
+    For each competency that the self-report and at least one other method scored,
+    d_c = s_self - s_other (s_other the precision-weighted mean of the other methods, with
+    its SE); the mean D of d_c over k such competencies has SE sqrt(sum(var d_c)) / k. Returns
+    D / SE(D), or None when nothing can be compared. An honest person measured without bias
+    exceeds ELEVATION_Z one time in 200; a self-report answered at the keyed maximum by a
+    person whose situational and knowledge scores are average exceeds it by far. Faking that
+    avoids the impression-management items is caught here rather than by them.
+    """
+    own = [m for m in methods if m.instrument_type == "self_report" and m.excluded is None]
+    others = [m for m in methods if m.instrument_type != "self_report" and m.excluded is None]
+    if not own or not others:
+        return None
+    self_report = own[0]
+    differences: list[float] = []
+    variances: list[float] = []
+    for cid in competencies:
+        mine = self_report.scores.get(cid)
+        if mine is None:
+            continue
+        theirs = [
+            (m.scores[cid], m.reliabilities.get(cid))
+            for m in others
+            if m.scores.get(cid) is not None
+        ]
+        if not theirs:
+            continue
+        precision = [1.0 / (rel.se if rel else DEFAULT_RELIABILITY.se) ** 2 for _, rel in theirs]
+        total = sum(precision)
+        other = (
+            sum(p * float(v or 0.0) for p, (v, _) in zip(precision, theirs, strict=True)) / total
+        )
+        own_rel = self_report.reliabilities.get(cid, DEFAULT_RELIABILITY)
+        differences.append(float(mine) - other)
+        variances.append(own_rel.se**2 + 1.0 / total)
+    if not differences:
+        return None
+    k = len(differences)
+    return (sum(differences) / k) / (math.sqrt(sum(variances)) / k)
+
+
 def _flag(code: str) -> dict[str, str]:
     meta = FLAGS.get(code)
     if meta is None:
@@ -97,7 +148,7 @@ def score_person(
     scales: dict[str, dict[str, float | None]] = {}
     flags: set[str] = set()
     awaiting_rating = False
-    excluded_self_report = False
+    excluded_self_report: str | None = None
     scale_estimates: dict[str, Estimate] = {}
     for instrument_id in instrument_ids:
         definition = catalog.instruments[instrument_id].definition
@@ -120,21 +171,33 @@ def score_person(
         excluded = None
         if isinstance(definition, SelfReport) and "impression_management" in own_flags:
             excluded = "impression_management"
-            excluded_self_report = True
+            excluded_self_report = excluded
         rel = _reliabilities(definition, list(scores), (reliabilities or {}).get(instrument_id))
         methods.append(
             MethodResult(
                 instrument_id, definition.type.value, definition.weight, scores, rel, excluded
             )
         )
-        for sid, value in scores.items():
+
+    model = catalog.model.definition
+    elevation = self_report_elevation(methods, model.competencies)
+    if elevation is not None and elevation > ELEVATION_Z:
+        methods = [
+            replace(m, excluded="self_report_elevated")
+            if m.instrument_type == "self_report" and m.excluded is None
+            else m
+            for m in methods
+        ]
+        excluded_self_report = "self_report_elevated"
+        flags.add("method_discrepancy")
+    for method in methods:
+        definition = catalog.instruments[method.instrument_id].definition
+        for sid, value in method.scores.items():
             declared = definition.scales.get(sid)
             if declared is None or declared.kind is not ScaleKind.trait or sid in scale_estimates:
                 continue
-            if excluded is None and value is not None:
-                scale_estimates[sid] = Estimate(value, rel[sid].se)
-
-    model = catalog.model.definition
+            if method.excluded is None and value is not None:
+                scale_estimates[sid] = Estimate(value, method.reliabilities[sid].se)
     combined = combine(model.competencies, methods)
     if person_discrepancy(combined):
         flags.add("method_discrepancy")
@@ -149,6 +212,11 @@ def score_person(
             cid: sum(1 for m in c.methods if m.excluded is None) for cid, c in combined.items()
         },
         self_report_excluded=excluded_self_report,
+        scale_names={
+            sid: {"ru": scale.name.ru, "en": scale.name.en}
+            for iid in instrument_ids
+            for sid, scale in catalog.instruments[iid].definition.scales.items()
+        },
     )
     z = z_for(model.decision.level)
     competencies: dict[str, Any] = {}
