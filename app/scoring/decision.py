@@ -430,7 +430,12 @@ def _open(
 
 
 def _percent(p: float) -> str:
-    return f"{round(100 * p):d}%"
+    value = round(100 * p)
+    if value == 0 and p > 0:
+        return "<1%"
+    if value == 100 and p < 1:
+        return ">99%"
+    return f"{value:d}%"
 
 
 def confidence_words(decision: Decision, model: CompetencyModel, language: str) -> str:
@@ -477,6 +482,12 @@ def confidence_words(decision: Decision, model: CompetencyModel, language: str) 
             )
         else:
             tail = f"{words[1]}: the chance that the verdict on a role is wrong is at most {_percent(wrong)}."
+        if any(f"flag:{code}" in decision.cautions for code in LOWERING_FLAGS):
+            tail += (
+                " Уверенность снижена: методы или ответы противоречат друг другу."
+                if ru
+                else " Lowered because methods or answers contradict each other."
+            )
     return f"{lead} {tail}"
 
 
