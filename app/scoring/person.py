@@ -7,7 +7,6 @@ generated answers, so both go through exactly the same scoring code.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,12 +55,12 @@ def score_person(
         if row is None or all(value is None for value in row):
             continue
         definition = catalog.instruments[instrument_id].definition
-        timed = [s for s in (seconds or {}).get(instrument_id, []) if s is not None]
+        timing = (seconds or {}).get(instrument_id)
         result = score_instrument(
             definition,
             [person_id],
             rows=[list(row)],
-            seconds_per_item=np.array([statistics.median(timed)]) if timed else None,
+            item_seconds=_item_seconds(timing, len(row)),
         )
         scores = result.scores_of(0)
         scales[instrument_id] = scores
@@ -104,3 +103,16 @@ def score_person(
         "summary": fit.summary,
     }
     return PersonResult(fit.recommendation, fit.confidence, sorted(flags), payload)
+
+
+def _item_seconds(
+    timing: Sequence[float | None] | None, width: int
+) -> np.ndarray[Any, np.dtype[np.float64]] | None:
+    """A (1, width) matrix of seconds per element (NaN = unknown), or None when no element
+    of the instrument was timed."""
+    if not timing or all(value is None for value in timing):
+        return None
+    values = [np.nan if value is None else float(value) for value in timing]
+    if len(values) != width:
+        raise ValueError(f"expected seconds for {width} elements, got {len(values)}")
+    return np.array([values], dtype=np.float64)
