@@ -229,7 +229,5 @@ def read_table(
             [[v is not None for v in row] for row in table.rows], dtype=bool
         ).reshape(len(keep), len(columns))
     if seconds_index is not None:
-        table.item_seconds = spread_total_seconds(
-            seconds[keep], answered, item_words(instrument)
-        )
+        table.item_seconds = spread_total_seconds(seconds[keep], answered, item_words(instrument))
     return table

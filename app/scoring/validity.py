@@ -182,8 +182,7 @@ def item_words(instrument: Instrument) -> NDArray[np.float64]:
         ]
     elif isinstance(instrument, Knowledge):
         counts = [
-            _text_words(item.question, *(o.text for o in item.options))
-            for item in instrument.items
+            _text_words(item.question, *(o.text for o in item.options)) for item in instrument.items
         ]
     elif isinstance(instrument, WorkSample):
         counts = [0 for task in instrument.items for _criterion in task.rubric]
