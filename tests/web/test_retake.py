@@ -143,6 +143,7 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
     # the old link is dead, the new one works and asks only for the retaken instrument
     assert client.get(f"/api/v1/sessions/{done.token}").status_code == 404
     assert client.get(f"/a/{done.token}").status_code == 404
+    assert client.get(f"/a/{new_token}").status_code == 200
     opened = client.get(f"/api/v1/sessions/{new_token}")
     assert opened.status_code == 200, opened.text
     kept = opened.json()["answers"]
