@@ -20,8 +20,10 @@ from app.models import (
     Invitation,
     OutboxMessage,
     Role,
+    ScoreSnapshot,
     SessionStatus,
 )
+from app.scoring.definitions import SelfReport
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
 from app.services.retake import retake_view
@@ -125,9 +127,26 @@ def _session_rows(db: Session, person_id: int) -> list[AssessmentSession]:
 # ----------------------------------------------------------------------------- API
 
 
+def _latest(db: Session, invitation_id: int) -> ScoreSnapshot:
+    snapshot = (
+        unscoped(db)
+        .exec(
+            select(ScoreSnapshot)
+            .where(ScoreSnapshot.invitation_id == invitation_id)
+            .order_by(col(ScoreSnapshot.id).desc())
+        )
+        .first()
+    )
+    assert snapshot is not None
+    return snapshot
+
+
 def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
-    client: TestClient, db: Session, org: Org, done: Done
+    client: TestClient, db: Session, catalog: Catalog, org: Org, done: Done
 ) -> None:
+    first = _latest(db, done.invitation_id)
+    assert first.recommendation == "invalid"
+    assert {"straight_lining", "failed_attention"} <= set(first.flags)
     before = {s.instrument_id: s.id for s in _session_rows(db, done.person_id)}
     response = client.post(
         f"/api/v1/invitations/{done.invitation_id}/retake", headers=org.headers[Role.hr]
@@ -179,9 +198,13 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
     assert event.details["instruments"] == [SELF_REPORT]
     assert event.details["superseded_sessions"] == [before[SELF_REPORT]]
 
-    # the person answers again (attentively this time) and finishes: a new result
-    items = [i for i in items_of(opened.json()) if i["id"] in done.sections[SELF_REPORT]]
-    again = {i["id"]: answer_for(i, strong=bool(n % 2)) for n, i in enumerate(items)}
+    # the person answers again (attentively this time) and finishes: a new, valid result
+    definition = catalog.instruments[SELF_REPORT].definition
+    assert isinstance(definition, SelfReport)
+    again: dict[str, Any] = {
+        item.id: item.expected[0] if item.expected else 2 + 2 * (n % 2)
+        for n, item in enumerate(definition.items)
+    }
     saved = client.put(f"/api/v1/sessions/{new_token}/answers", json={"answers": again})
     assert saved.status_code == 200, saved.text
     finished = client.post(f"/api/v1/sessions/{new_token}/complete")
@@ -190,6 +213,9 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
     assert [s.instrument_id for s in rows].count(SELF_REPORT) == 2
     invitation = unscoped(db).get(Invitation, done.invitation_id)
     assert invitation is not None and invitation.completed_at is not None
+    second = _latest(db, done.invitation_id)
+    assert second.id != first.id and second.recommendation != "invalid"
+    assert not {"straight_lining", "failed_attention"} & set(second.flags)
 
 
 def test_named_instruments_are_retaken_and_a_second_retake_numbers_its_mail(
