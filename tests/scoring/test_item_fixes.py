@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
-from app.scoring.definitions import SelfReport
+from app.scoring.definitions import ManagerRating, SelfReport
 from app.scoring.loader import load_catalog
 
 DOUBLE_BARRELLED = ["ce_01", "cm_01", "cm_03", "cm_07", "ps_02", "ps_05", "ps_06", "pk_08",
@@ -41,3 +41,24 @@ def test_both_languages_ask_how_true_a_statement_is(self_report: SelfReport) -> 
     names = {label.en for label in labels.values()}
     for item in instructed:
         assert set(quoted.findall(item.text.en)) <= names, item.id
+
+
+OUTBOUND_ONLY = {
+    "ru": ["холодн", "секретар", "мероприят", "выставк"],
+    "en": ["cold call", "gatekeeper", "event", "trade show"],
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_manager_anchors_describe_one_behaviour_an_inbound_manager_can_see(
+    language: str,
+) -> None:
+    rating = load_catalog(MODEL_FILE, ASSESSMENTS_DIR).instruments["manager_rating"].definition
+    assert isinstance(rating, ManagerRating)
+    for item in rating.items:
+        for point, anchor in item.anchors.items():
+            text = anchor.get(language)
+            sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+            assert len(sentences) == 1, f"{item.id} {point}: {text}"
+            lowered = text.lower()
+            assert not [w for w in OUTBOUND_ONLY[language] if w in lowered], item.id
