@@ -183,18 +183,23 @@ def signed_in(browser: Any, site: Site, email: str, *, language: str, **options:
     return context, page
 
 
-# Words split over two lines (hyphens and dashes are fair places to break).
+# Words split over two lines (hyphens, dashes and soft hyphens, where a hyphen is drawn, are
+# fair places to break): the first and the last letter of a piece on different lines.
 BROKEN_WORDS_JS = """
 (element) => {
   const broken = [];
+  const top = (node, at) => {
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    return rects.length ? Math.round(rects[rects.length - 1].top) : null;
+  };
   const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     for (const match of node.textContent.matchAll(/[^\\s\\-–—\\/\\u00ad]+/g)) {
-      const range = document.createRange();
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-      if (tops.size > 1) broken.push(match[0]);
+      const first = top(node, match.index), last = top(node, match.index + match[0].length - 1);
+      if (first !== null && last !== null && first !== last) broken.push(match[0]);
     }
   }
   return broken;
