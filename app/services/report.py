@@ -286,10 +286,16 @@ def _competencies(
         low, high = _number(entry.get("low")), _number(entry.get("high"))
         band = None
         if score is not None and low is not None and high is not None:
-            band = {"low": round(low, 1), "high": round(high, 1), "sem": _rounded(entry.get("se"))}
+            band = {
+                "low": round(low, 1),
+                "high": round(high, 1),
+                "sem": _rounded(_number(entry.get("se"))),
+            }
         elif score is not None and cid in group.sems:
             low, high = score_band(score, group.sems[cid])
             band = {"low": round(low, 1), "high": round(high, 1), "sem": round(group.sems[cid], 2)}
+        else:
+            low = high = None
         is_measured = entry.get("measured")
         if not isinstance(is_measured, bool):
             is_measured = score is not None
@@ -302,11 +308,8 @@ def _competencies(
                 "high": band["high"] if band else None,
                 "se": _rounded(_number(entry.get("se"))),
                 "measured": is_measured,
-                "text": interval_text(
-                    score, band["low"] if band else None, band["high"] if band else None
-                )
-                if score is not None
-                else _("not measured"),
+                # printed from the unrounded values, with the one rounding rule
+                "text": interval_text(score, low, high) if score is not None else _("not measured"),
                 "level": _level(model, score, language) if score is not None else None,
                 "band": band,
                 "band_note": None if band else _("not enough data yet"),

@@ -94,7 +94,7 @@ def payload_v2(
         "competencies": competencies,
         "scales": {},
         "fit": fits,
-        "fit_se": {pid: 5.0 for pid in fits},
+        "fit_se": dict.fromkeys(fits, 5.0),
         "fit_low": {pid: value - 6.0 for pid, value in fits.items()},
         "fit_high": {pid: value + 6.0 for pid, value in fits.items()},
         "probabilities": chances,
