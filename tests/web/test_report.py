@@ -23,8 +23,8 @@ from app.services import results, sessions
 from app.services.people import add_person
 from app.services.report import candidate_feedback
 from app.services.snapshot_view import OUTCOMES, interval_text, percent
-from app.web.routes.reviews import recommendation_label
 from app.web.routes import candidate as candidate_routes
+from app.web.routes.reviews import recommendation_label
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, create_organisation, create_user
 from tests.services.test_candidate_flow import BASE, SECRET
