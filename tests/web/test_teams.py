@@ -10,13 +10,14 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Role, User
+from app.models import Role, ScoreSnapshot, User
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
 from app.web.routes.teams import TransitionOut
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, create_user
 from tests.services.test_teams import COMPETENCIES, HUNTER, Desk, build_team, unscoped
+from tests.web.payload_v2 import payload_v2
 
 LISTS = ("fit_now", "developable", "keep_in_current_role", "not_a_fit", "insufficient_data")
 
@@ -114,7 +115,8 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
     assert fit("Nina Newcomer", "active") == ("unknown", "—")
     recommendation = rows["Greta Grower"].select_one("td.recommendation")  # type: ignore[attr-defined]
     assert recommendation["data-code"] == "passive"
-    assert recommendation.get_text(strip=True) == "Passive sales"
+    assert recommendation.find("span")["title"] == "Passive sales"
+    assert recommendation.get_text(" ", strip=True) == "Passive *"  # earlier engine: recomputed
 
     legend = page.select("#legend .swatches li")
     assert [li["data-level"] for li in legend] == ["low", "middle", "high", "none"]
@@ -124,6 +126,46 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
     median = page.select_one('#median td[data-competency="persistence"]')
     assert median["class"] == ["score", "level-middle"] and "47" in median.get_text()
     assert page.select_one('link[href="/static/css/teams.css"]') is not None
+
+
+def test_a_current_engine_result_shows_its_outcome_and_intervals_on_the_map(
+    client: TestClient, db: Session, catalog: Catalog, desk: Desk
+) -> None:
+    walter = desk.people["Walter Weak"]
+    payload = payload_v2(
+        catalog,
+        outcome="invalid",
+        confidence="low",
+        scores={"communication": 74.6, "persistence": None},
+        half_width=8.0,
+        flags=["straight_lining"],
+    )
+    unscoped(db).add(
+        ScoreSnapshot(
+            organisation_id=walter.organisation_id,
+            person_id=walter.id or 0,
+            model_version="test",
+            instrument_versions={},
+            scores=payload,
+            recommendation="invalid",
+            confidence="low",
+            flags=["straight_lining"],
+        )
+    )
+    db.commit()
+    signed_in(client, db, desk)
+    page = soup_of(client.get(f"/teams/map?team={desk.team.id}"))
+    row = rows_by_name(page)["Walter Weak"]
+    outcome = row.select_one("td.recommendation")  # type: ignore[attr-defined]
+    assert outcome["data-code"] == "invalid"
+    assert outcome.get_text(" ", strip=True) == "Invalid"
+    assert outcome.find("span")["title"] == "Invalid: the answers cannot be relied on"
+    cell = row.select_one('td.score[data-competency="communication"]')  # type: ignore[attr-defined]
+    # half up, as everywhere: 74.6 -> 75, its interval 66.6-82.6 -> 67-83
+    assert cell.get_text(" ", strip=True) == "H 75 67–83"
+    assert cell.select_one("small.interval")["title"] == "80% interval"
+    missing = row.select_one('td.score[data-competency="persistence"]')  # type: ignore[attr-defined]
+    assert missing.get_text(strip=True) == "—"
 
 
 def test_the_filter_chooses_a_team_a_manager_or_everyone(
