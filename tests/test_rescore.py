@@ -85,7 +85,7 @@ def test_apply_stores_a_new_result_keeps_the_old_one_and_audits(database_url: st
 
 
 def test_an_unknown_organisation_or_campaign_is_refused(database_url: str) -> None:  # noqa: F811
-    slug, campaign, _old = _old_result(database_url)
+    slug, _campaign, _old = _old_result(database_url)
     unknown = runner.invoke(cli, ["rescore", "--org", "nope", "--apply"])
     assert unknown.exit_code == 1
     assert "no organisation 'nope'. Nothing was scored." in unknown.stderr
