@@ -80,6 +80,7 @@ templates.env.globals.update(
     recommendation_label=labels.recommendation_label,
     confidence_label=labels.confidence_label,
     flag_title=labels.flag_title,
+    is_serious=labels.is_serious,
     outcome_short=labels.outcome_short,
     severity_label=labels.severity_label,
     engine_label=labels.engine_label,
