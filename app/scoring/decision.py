@@ -19,8 +19,8 @@ The recommendation follows from the probabilities with the cut-offs of the model
 * `both` — both roles recommended; `active` / `passive` — that role recommended, the other
   ruled out or open; `neither` — both ruled out; `uncertain` — otherwise (what would decide is
   named in `open_competencies` and `next_steps`);
-* `insufficient_data` — no score at all, or a profile with less than `min_coverage` of its
-  weight measured; a competency no method measured is "not measured", never 0 and never a
+* `insufficient_data` — no score at all, a required instrument not answered, or a profile
+  with less than `min_coverage` of its weight measured; a competency no method measured is "not measured", never 0 and never a
   knock-out;
 * `invalid` — a serious response-validity flag (`validity.FLAGS[code].severity`), whatever
   the scores say; the reasons are listed.
@@ -237,8 +237,10 @@ def decide(
     *,
     flags: Sequence[str] = (),
     awaiting_rating: bool = False,
+    missing_instruments: Sequence[str] = (),
     multi_method: Mapping[str, int] | None = None,
-    self_report_excluded: bool = False,
+    self_report_excluded: str | None = None,
+    scale_names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Decision:
     """The recommendation, its confidence and its reasons from component estimates.
 
@@ -248,9 +250,16 @@ def decide(
         score and its standard error; missing or None = not measured.
     flags : the person's response-validity flag codes.
     awaiting_rating : a manager's rating belongs to the battery but is not given yet.
+    missing_instruments : instruments of the battery the person was to answer and did not
+        (outcome `insufficient_data`).
     multi_method : per competency, how many methods measured it (for `next_steps`).
-    self_report_excluded : the self-report was left out (impression management).
+    self_report_excluded : why the self-report was left out, if it was:
+        "impression_management" (its flag) or "self_report_elevated" (far above the other
+        methods; `person.self_report_elevation`).
+    scale_names : per scale component id, its name per language (for the summary).
     """
+    for sid, names in (scale_names or {}).items():
+        _scale_names[sid] = dict(names)
     rules = model.decision
     z = z_for(rules.level)
     rng = np.random.default_rng(SEED)
@@ -275,7 +284,7 @@ def decide(
     outcome: Outcome
     if serious:
         outcome = "invalid"
-    elif not any_score or any(roles[r].probability is None for r in decided):
+    elif not any_score or missing_instruments or any(roles[r].probability is None for r in decided):
         outcome = "insufficient_data"
     else:
         verdicts = {r: roles[r].verdict for r in decided}
@@ -424,7 +433,12 @@ def _open(
 
 
 def _percent(p: float) -> str:
-    return f"{round(100 * p):d}%"
+    value = round(100 * p)
+    if value == 0 and p > 0:
+        return "<1%"
+    if value == 100 and p < 1:
+        return ">99%"
+    return f"{value:d}%"
 
 
 def confidence_words(decision: Decision, model: CompetencyModel, language: str) -> str:
@@ -471,14 +485,25 @@ def confidence_words(decision: Decision, model: CompetencyModel, language: str) 
             )
         else:
             tail = f"{words[1]}: the chance that the verdict on a role is wrong is at most {_percent(wrong)}."
+        if any(f"flag:{code}" in decision.cautions for code in LOWERING_FLAGS):
+            tail += (
+                " Уверенность снижена: методы или ответы противоречат друг другу."
+                if ru
+                else " Lowered because methods or answers contradict each other."
+            )
     return f"{lead} {tail}"
+
+
+_scale_names: dict[str, dict[str, str]] = {}
+"""Names of profile scale components (e.g. sales_orientation) by language, registered by
+`decide` from its `scale_names` argument."""
 
 
 def _name(model: CompetencyModel, cid: str, language: str) -> str:
     if cid in model.competencies:
         name = model.competencies[cid].name.get(language)
     else:
-        name = cid.replace("_", " ")
+        name = _scale_names.get(cid, {}).get(language) or cid.replace("_", " ")
     return f"«{name}»" if language == "ru" else f"“{name}”"
 
 
@@ -492,10 +517,10 @@ def _role_sentence(
     ru = language == "ru"
     name = model.profiles[role.profile].name.get(language)
     if role.probability is None:
-        measured = sum(1 for c in role.components if c.id not in role.unmeasured)
+        count = sum(1 for c in role.components if c.id not in role.unmeasured)
         if ru:
-            return f"{name}: недостаточно данных (оценено {measured} из {len(role.components)})."
-        return f"{name}: not enough data ({measured} of {len(role.components)} measured)."
+            return f"{name}: недостаточно данных (оценено {count} из {len(role.components)})."
+        return f"{name}: not enough data ({count} of {len(role.components)} measured)."
     p = _percent(role.probability)
     if role.knockouts:
         minimum = {c.id: c.minimum for c in role.components}
@@ -512,17 +537,45 @@ def _role_sentence(
             f"(at most {high:.0f}) is below the minimum of {minimum[worst]:.0f}."
         )
     band = f"{role.fit:.0f} [{role.fit_low:.0f}–{role.fit_high:.0f}]"
+    measured = [c for c in role.components if c.id not in role.unmeasured]
+    met = sorted(
+        (c for c in measured if (estimates[c.id].score or 0.0) >= c.target),
+        key=lambda c: -c.weight,
+    )
+    short = sorted(
+        (c for c in measured if (estimates[c.id].score or 0.0) < c.target),
+        key=lambda c: (
+            -c.weight
+            * (c.target - max(c.minimum, estimates[c.id].score or 0.0))
+            / max(1.0, c.target - c.minimum)
+        ),
+    )
+    strong = _join([_name(model, c.id, language) for c in met[:2]], language)
+    weak = _join([_name(model, c.id, language) for c in short[:2]], language)
     if role.verdict == "recommended":
         if ru:
-            return f"{name}: рекомендуется ({p}; индекс {band} при пороге {role.threshold:.0f})."
-        return f"{name}: recommended ({p}; index {band}, threshold {role.threshold:.0f})."
+            tail = f"; сильные стороны — {strong}" if strong else ""
+            return (
+                f"{name}: рекомендуется ({p}; индекс {band} при пороге {role.threshold:.0f}){tail}."
+            )
+        tail = f"; strongest in {strong}" if strong else ""
+        return f"{name}: recommended ({p}; index {band}, threshold {role.threshold:.0f}){tail}."
     if role.verdict == "ruled_out":
         if ru:
-            return f"{name}: не рекомендуется ({p}; индекс {band} при пороге {role.threshold:.0f})."
-        return f"{name}: not recommended ({p}; index {band}, threshold {role.threshold:.0f})."
+            tail = f", больше всего не хватает: {weak}" if weak else ""
+            return f"{name}: не рекомендуется ({p}; индекс {band} при пороге {role.threshold:.0f}){tail}."
+        tail = f", mostly for lack of {weak}" if weak else ""
+        return f"{name}: not recommended ({p}; index {band}, threshold {role.threshold:.0f}){tail}."
     if ru:
         return f"{name}: не решено ({p}; индекс {band} при пороге {role.threshold:.0f})."
     return f"{name}: undecided ({p}; index {band}, threshold {role.threshold:.0f})."
+
+
+def _join(names: list[str], language: str) -> str:
+    if not names:
+        return ""
+    conjunction = " и " if language == "ru" else " and "
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + conjunction + names[-1]
 
 
 def describe(
@@ -531,7 +584,7 @@ def describe(
     estimates: Mapping[str, Estimate],
     z: float,
     language: str,
-    self_report_excluded: bool = False,
+    self_report_excluded: str | None = None,
 ) -> str:
     """A few sentences a head of sales reads in a minute: why this outcome."""
     ru = language == "ru"
@@ -562,10 +615,16 @@ def describe(
         sentences.append(
             f"Решение зависит от: {names}." if ru else f"What would decide it: {names}."
         )
-    if self_report_excluded:
+    if self_report_excluded == "impression_management":
         sentences.append(
             "Самооценка не учтена: очень высокий показатель социальной желательности."
             if ru
             else "The self-report was left out: impression management was very high."
+        )
+    elif self_report_excluded:
+        sentences.append(
+            "Самооценка не учтена: она намного выше оценок по другим методам."
+            if ru
+            else "The self-report was left out: it is far above what the other methods show."
         )
     return " ".join(sentences)

@@ -282,7 +282,46 @@ def read_yaml(path: Path) -> _Source:
 # --------------------------------------------------------------------------------------
 
 
+_HINTS: dict[str, str] = {
+    "decision": "add the 'decision:' block with level, recommend, reject, min_coverage, "
+    "confidence and development_horizon_months (docs/model.md)",
+    "prior_reliability": "a reliability strictly between 0 and 1, e.g. 0.7; sd is the SD of "
+    "the scores on 0-100, e.g. 18 (docs/scoring.md)",
+}
+_DECISION_EXAMPLE = {
+    "level": "0.8",
+    "recommend": "0.75",
+    "reject": "0.25",
+    "min_coverage": "0.7",
+    "confidence": "{high: 0.95, medium: 0.85}",
+    "high": "0.95",
+    "medium": "0.85",
+    "development_horizon_months": "6",
+}
+_PROBABILITIES = {"level", "recommend", "reject", "min_coverage", "high", "medium"}
+
+
+def _hint(loc: Sequence[Any], kind: str) -> str:
+    """The fix for a missing or out-of-range decision cut-off or prior reliability."""
+    if not loc or (loc[0] not in _HINTS and "prior_reliability" not in loc):
+        return ""
+    if kind == "missing" and loc[-1] in ("decision", "prior_reliability"):
+        return "; " + _HINTS[str(loc[-1])]
+    if kind == "missing" and loc[0] == "decision":
+        example = _DECISION_EXAMPLE.get(str(loc[-1]))
+        return f"; add e.g. '{loc[-1]}: {example}'" if example else ""
+    if "prior_reliability" in loc and loc[-1] != "sd":
+        return "; use " + _HINTS["prior_reliability"]
+    if loc[0] == "decision" and loc[-1] in _PROBABILITIES:
+        return "; use a probability strictly between 0 and 1, e.g. 0.8"
+    return ""
+
+
 def _message(error: Mapping[str, Any]) -> str:
+    return _plain_message(error) + _hint(tuple(error["loc"]), error["type"])
+
+
+def _plain_message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     loc = error["loc"]
     if kind == "missing":

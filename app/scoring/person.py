@@ -7,9 +7,10 @@ generated answers, so both go through exactly the same scoring code.
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from app.scoring.combine import (
     person_discrepancy,
 )
 from app.scoring.decision import Estimate, decide, z_for
-from app.scoring.definitions import Instrument, ManagerRating, ScaleKind, SelfReport
+from app.scoring.definitions import Instrument, ManagerRating, ScaleKind, SelfReport, WorkSample
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog
 from app.scoring.validity import FLAGS
@@ -61,6 +62,75 @@ def _reliabilities(
     }
 
 
+ELEVATION_Z = 2.576
+"""The self-report is left out when it sits above the other methods, over the competencies
+they share, by more than this many standard errors (one-sided 0.5%)."""
+
+
+def self_report_elevation(
+    methods: Sequence[MethodResult], competencies: Iterable[str]
+) -> float | None:
+    """How far the self-report sits above the other methods, in standard errors.
+
+    For each competency that the self-report and at least one other method scored,
+    d_c = s_self - s_other (s_other the precision-weighted mean of the other methods, with
+    its SE); the mean D of d_c over k such competencies has SE sqrt(sum(var d_c)) / k. Returns
+    D / SE(D), or None when nothing can be compared. An honest person measured without bias
+    exceeds ELEVATION_Z one time in 200; a self-report answered at the keyed maximum by a
+    person whose situational and knowledge scores are average exceeds it by far. Faking that
+    avoids the impression-management items is caught here rather than by them.
+    """
+    own = [m for m in methods if m.instrument_type == "self_report" and m.excluded is None]
+    others = [m for m in methods if m.instrument_type != "self_report" and m.excluded is None]
+    if not own or not others:
+        return None
+    self_report = own[0]
+    differences: list[float] = []
+    variances: list[float] = []
+    for cid in competencies:
+        mine = self_report.scores.get(cid)
+        if mine is None:
+            continue
+        theirs = [
+            (m.scores[cid], m.reliabilities.get(cid))
+            for m in others
+            if m.scores.get(cid) is not None
+        ]
+        if not theirs:
+            continue
+        precision = [1.0 / (rel.se if rel else DEFAULT_RELIABILITY.se) ** 2 for _, rel in theirs]
+        total = sum(precision)
+        other = (
+            sum(p * float(v or 0.0) for p, (v, _) in zip(precision, theirs, strict=True)) / total
+        )
+        own_rel = self_report.reliabilities.get(cid, DEFAULT_RELIABILITY)
+        differences.append(float(mine) - other)
+        variances.append(own_rel.se**2 + 1.0 / total)
+    if not differences:
+        return None
+    k = len(differences)
+    return (sum(differences) / k) / (math.sqrt(sum(variances)) / k)
+
+
+def _with_missing(
+    summary: Mapping[str, str], catalog: Catalog, missing: Sequence[str]
+) -> dict[str, str]:
+    """The summary, saying first which instruments are not answered yet."""
+    if not missing:
+        return dict(summary)
+    out = {}
+    for language, text in summary.items():
+        titles = ", ".join(
+            f"«{catalog.instruments[i].definition.title.get(language)}»"
+            if language == "ru"
+            else f"“{catalog.instruments[i].definition.title.get(language)}”"
+            for i in missing
+        )
+        lead = f"Не пройдено: {titles}." if language == "ru" else f"Not answered yet: {titles}."
+        out[language] = f"{lead} {text}"
+    return out
+
+
 def _flag(code: str) -> dict[str, str]:
     meta = FLAGS.get(code)
     if meta is None:
@@ -87,7 +157,9 @@ def score_person(
     ----------
     instrument_ids : the battery's instruments, in battery order.
     rows : per instrument, the parsed answers in `elements()` order (None = not answered);
-        an instrument that is absent or has no answer at all is left out.
+        an instrument that is absent or has no answer at all is left out. A self-report,
+        SJT or knowledge test of the battery left out makes the outcome `insufficient_data`
+        (`missing_instruments`); a manager's rating or a work sample's review may follow.
     seconds : per instrument, the seconds spent on each element in the same order (None =
         unknown).
     reliabilities : the organisation's own reliabilities (30+ completed sessions), per
@@ -97,7 +169,8 @@ def score_person(
     scales: dict[str, dict[str, float | None]] = {}
     flags: set[str] = set()
     awaiting_rating = False
-    excluded_self_report = False
+    missing_instruments: list[str] = []
+    excluded_self_report: str | None = None
     scale_estimates: dict[str, Estimate] = {}
     for instrument_id in instrument_ids:
         definition = catalog.instruments[instrument_id].definition
@@ -105,6 +178,8 @@ def score_person(
         if row is None or all(value is None for value in row):
             if isinstance(definition, ManagerRating):
                 awaiting_rating = True
+            elif not isinstance(definition, WorkSample):  # reviews arrive later
+                missing_instruments.append(instrument_id)
             continue
         timed = [s for s in (seconds or {}).get(instrument_id, []) if s is not None]
         result = score_instrument(
@@ -120,21 +195,33 @@ def score_person(
         excluded = None
         if isinstance(definition, SelfReport) and "impression_management" in own_flags:
             excluded = "impression_management"
-            excluded_self_report = True
+            excluded_self_report = excluded
         rel = _reliabilities(definition, list(scores), (reliabilities or {}).get(instrument_id))
         methods.append(
             MethodResult(
                 instrument_id, definition.type.value, definition.weight, scores, rel, excluded
             )
         )
-        for sid, value in scores.items():
+
+    model = catalog.model.definition
+    elevation = self_report_elevation(methods, model.competencies)
+    if elevation is not None and elevation > ELEVATION_Z:
+        methods = [
+            replace(m, excluded="self_report_elevated")
+            if m.instrument_type == "self_report" and m.excluded is None
+            else m
+            for m in methods
+        ]
+        excluded_self_report = "self_report_elevated"
+        flags.add("method_discrepancy")
+    for method in methods:
+        definition = catalog.instruments[method.instrument_id].definition
+        for sid, value in method.scores.items():
             declared = definition.scales.get(sid)
             if declared is None or declared.kind is not ScaleKind.trait or sid in scale_estimates:
                 continue
-            if excluded is None and value is not None:
-                scale_estimates[sid] = Estimate(value, rel[sid].se)
-
-    model = catalog.model.definition
+            if method.excluded is None and value is not None:
+                scale_estimates[sid] = Estimate(value, method.reliabilities[sid].se)
     combined = combine(model.competencies, methods)
     if person_discrepancy(combined):
         flags.add("method_discrepancy")
@@ -145,10 +232,16 @@ def score_person(
         estimates,
         flags=sorted(flags),
         awaiting_rating=awaiting_rating,
+        missing_instruments=missing_instruments,
         multi_method={
             cid: sum(1 for m in c.methods if m.excluded is None) for cid, c in combined.items()
         },
         self_report_excluded=excluded_self_report,
+        scale_names={
+            sid: {"ru": scale.name.ru, "en": scale.name.en}
+            for iid in instrument_ids
+            for sid, scale in catalog.instruments[iid].definition.scales.items()
+        },
     )
     z = z_for(model.decision.level)
     competencies: dict[str, Any] = {}
@@ -215,8 +308,9 @@ def score_person(
         "open_competencies": decision.open_competencies,
         "next_steps": decision.next_steps,
         "invalid_reasons": decision.invalid_reasons,
+        "missing_instruments": missing_instruments,
         "flags": [_flag(code) for code in flag_codes],
         "cautions": decision.cautions,
-        "summary": decision.summary,
+        "summary": _with_missing(decision.summary, catalog, missing_instruments),
     }
     return PersonResult(decision.outcome, decision.confidence, flag_codes, payload)
