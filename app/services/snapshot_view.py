@@ -66,12 +66,15 @@ LEFT_OUT = frozenset({"invalid", "insufficient_data"})
 
 
 def points(value: float) -> int:
-    """The one rounding of a 0-100 number for people to read: half away from zero.
+    """The one rounding of a 0-100 number for people to read: to the nearest whole number,
+    a half to the even neighbour.
 
-    Every page, report and export that prints a whole number uses this, so a score is
-    never 15 in one place and 14 in another (Python's `round` rounds half to even).
+    Every page, report and export that prints a whole number uses this, so a score is never
+    15 in one place and 14,8 or 14 in another. It is the rule of Python's `round` and of
+    the `{:.0f}` format the scoring engine writes its summary sentences with, so the
+    sentences and the tables around them agree too.
     """
-    return math.floor(abs(value) + 0.5) * (1 if value >= 0 else -1)
+    return round(value)
 
 
 def interval_text(score: float | None, low: float | None, high: float | None) -> str:

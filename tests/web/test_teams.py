@@ -109,7 +109,7 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
 
     assert fit("Hanna Hunter", "active") == ("fits", "✓ 100")
     assert fit("Hanna Hunter", "passive") == ("fits", "✓ 90")  # 89.66, profiles of issue 10
-    assert fit("Greta Grower", "active") == ("below", "61")  # 60.94, rounded half up
+    assert fit("Greta Grower", "active") == ("below", "61")  # 60.94
     assert fit("Inna Inbound", "active") == ("knocked", "✗ 58")
     assert fit("Inna Inbound", "passive") == ("fits", "✓ 92")
     assert fit("Nina Newcomer", "active") == ("unknown", "—")
@@ -124,7 +124,7 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
     assert legend[2].get_text(" ", strip=True) == "H High: 70–100"
     assert "7 people in scope, 6 assessed." in page.select_one("#scope").get_text()
     median = page.select_one('#median td[data-competency="persistence"]')
-    # 47.5, rounded half up like every other number (it was truncated to 47)
+    # 47.5, rounded like every other number (to even: 48; it was truncated to 47)
     assert median["class"] == ["score", "level-middle"] and "48" in median.get_text()
     assert page.select_one('link[href="/static/css/teams.css"]') is not None
 
@@ -162,7 +162,7 @@ def test_a_current_engine_result_shows_its_outcome_and_intervals_on_the_map(
     assert outcome.get_text(" ", strip=True) == "Invalid"
     assert outcome.find("span")["title"] == "Invalid: the answers cannot be relied on"
     cell = row.select_one('td.score[data-competency="communication"]')  # type: ignore[attr-defined]
-    # half up, as everywhere: 74.6 -> 75, its interval 66.6-82.6 -> 67-83
+    # rounded as everywhere: 74.6 -> 75, its interval 66.6-82.6 -> 67-83
     assert cell.get_text(" ", strip=True) == "H 75 67–83"
     assert cell.select_one("small.interval")["title"] == "80% interval"
     missing = row.select_one('td.score[data-competency="persistence"]')  # type: ignore[attr-defined]
