@@ -286,6 +286,7 @@ def score_person(
                 "high": _round(e.interval(z)[1]),
             }
             for sid, e in scale_estimates.items()
+            if any(sid in profile.scales for profile in model.profiles.values())
         },
         "fit": {pid: _round(r.fit) for pid, r in roles.items()},
         "fit_se": {pid: _round(r.fit_se) for pid, r in roles.items()},
