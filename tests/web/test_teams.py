@@ -11,12 +11,22 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Role, ScoreSnapshot, User
+from app.scoring.fit import profile_fit
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
+from app.services.snapshot_view import points
 from app.web.routes.teams import TransitionOut
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, create_user
-from tests.services.test_teams import COMPETENCIES, HUNTER, Desk, build_team, unscoped
+from tests.services.test_teams import (
+    COMPETENCIES,
+    GROWER,
+    HUNTER,
+    INBOUND,
+    Desk,
+    build_team,
+    unscoped,
+)
 from tests.web.payload_v2 import payload_v2
 
 LISTS = ("fit_now", "developable", "keep_in_current_role", "not_a_fit", "insufficient_data")
@@ -107,11 +117,18 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
         td = rows[name].select_one(f'td.fit[data-profile="{profile}"]')  # type: ignore[attr-defined]
         return td["class"][1], td.get_text(" ", strip=True)
 
+    # the index printed is the model's fit (the profiles are the engine's, competencies.yaml),
+    # rounded by the one rule; the mark says fits / knocked out / below the threshold
+    def index(scores: dict[str, float | None], profile: str) -> str:
+        found = profile_fit(profile, model.profiles[profile], scores).fit
+        assert found is not None
+        return str(points(found))
+
     assert fit("Hanna Hunter", "active") == ("fits", "✓ 100")
-    assert fit("Hanna Hunter", "passive") == ("fits", "✓ 90")  # 89.66, profiles of issue 10
-    assert fit("Greta Grower", "active") == ("below", "61")  # 60.94
-    assert fit("Inna Inbound", "active") == ("knocked", "✗ 58")
-    assert fit("Inna Inbound", "passive") == ("fits", "✓ 92")
+    assert fit("Hanna Hunter", "passive") == ("fits", "✓ " + index(HUNTER, "passive"))
+    assert fit("Greta Grower", "active") == ("below", index(GROWER, "active"))
+    assert fit("Inna Inbound", "active") == ("knocked", "✗ " + index(INBOUND, "active"))
+    assert fit("Inna Inbound", "passive") == ("fits", "✓ " + index(INBOUND, "passive"))
     assert fit("Nina Newcomer", "active") == ("unknown", "—")
     recommendation = rows["Greta Grower"].select_one("td.recommendation")  # type: ignore[attr-defined]
     assert recommendation["data-code"] == "passive"
