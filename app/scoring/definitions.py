@@ -383,8 +383,8 @@ class InterviewItem(Definition):
     text: Text
     follow_up: Text | None = Field(default=None, description="probes the interviewer may ask")
     anchors: dict[int, Text] = Field(
-        min_length=3,
-        description="observable behaviour at least at the lowest, middle and top point",
+        description="observable behaviour at least at the lowest, middle and top point "
+        "(checked by the loader, which names the missing points)"
     )
 
 

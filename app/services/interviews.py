@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
+from app.labels import recommendation_label
 from app.models import InterviewRating, Invitation, ScoreSnapshot, User
 from app.scoring.definitions import Interview, InterviewItem
 from app.scoring.loader import Catalog
@@ -202,3 +204,60 @@ def interview_path(invitation_id: int, focus: Sequence[str] = ()) -> str:
     """The interview page of an invitation, the `focus` competencies' questions first."""
     query = f"?{urlencode({'focus': ','.join(focus)})}" if focus else ""
     return f"/interviews/{invitation_id}{query}"
+
+
+def _interval(values: Mapping[str, Any]) -> dict[str, float | None]:
+    return {k: values.get(k) for k in ("score", "low", "high")}
+
+
+def report_section(
+    catalog: Catalog, invitation_id: int, stored: Mapping[str, Any], language: str
+) -> dict[str, Any] | None:
+    """The report's interview part: the page to fill it in (with the open competencies of an
+    `uncertain` result first), who has rated, and what the interview changed. None when no
+    interview is installed."""
+    if not interview_instruments(catalog):
+        return None
+    model = catalog.model.definition
+
+    def name(cid: str) -> str:
+        competency = model.competencies.get(cid)
+        return competency.name.get(language) if competency else cid
+
+    raw_proposal = stored.get("interview_proposal")
+    proposal = None
+    if isinstance(raw_proposal, Mapping):
+        focus = [str(c) for c in raw_proposal.get("competencies") or []]
+        proposal = {
+            "competencies": [{"id": cid, "name": name(cid)} for cid in focus],
+            "questions": list(raw_proposal.get("questions") or []),
+            "path": interview_path(invitation_id, focus),
+        }
+    given = stored.get("interviews") or {}
+    raw_effect = stored.get("interview_effect")
+    effect = None
+    if isinstance(raw_effect, Mapping):
+        rows = []
+        for cid, entry in (raw_effect.get("competencies") or {}).items():
+            before, after = (
+                _interval(entry.get("before") or {}),
+                _interval(entry.get("after") or {}),
+            )
+            if before != after:
+                rows.append({"id": cid, "name": name(cid), "before": before, "after": after})
+        effect = {
+            "outcome_before": raw_effect.get("outcome_before"),
+            "outcome_after": raw_effect.get("outcome_after"),
+            "outcome_before_label": recommendation_label(raw_effect.get("outcome_before")),
+            "outcome_after_label": recommendation_label(raw_effect.get("outcome_after")),
+            "outcome_changed": raw_effect.get("outcome_before") != raw_effect.get("outcome_after"),
+            "competencies": rows,
+        }
+    return {
+        "path": proposal["path"] if proposal else interview_path(invitation_id),
+        "proposal": proposal,
+        "interviews": [
+            {"instrument": iid, **info} for iid, info in given.items() if isinstance(info, Mapping)
+        ],
+        "effect": effect,
+    }
