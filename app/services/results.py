@@ -223,7 +223,7 @@ def interview_proposal(
         "instrument": interview.id,
         "competencies": focus,
         "questions": [item.id for item in interview.items if item.scale in focus],
-        "path": f"/interviews/{invitation.id}?focus={','.join(focus)}",
+        "path": f"/interviews/{invitation.id}?focus={','.join(focus)}",  # ids: no escaping
     }
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app import i18n
 from app.i18n import gettext as _
@@ -106,8 +106,14 @@ class InterviewIn(BaseModel):
 
 
 def _visible(session: Session, user: User, invitation_id: int) -> tuple[Invitation, Person]:
-    invitation = session.get(Invitation, invitation_id)
-    person = session.get(Person, invitation.person_id) if invitation is not None else None
+    # A query, not session.get: the organisation's boundary applies to queries (app.db), and
+    # session.get may answer from the identity map without asking the database.
+    found = session.exec(
+        select(Invitation, Person)
+        .join(Person, col(Person.id) == col(Invitation.person_id))
+        .where(Invitation.id == invitation_id)
+    ).first()
+    invitation, person = found if found is not None else (None, None)
     if invitation is None or person is None:
         raise NotFound(_("There is no such assessment."))
     if user.role == Role.manager and not reviews.manages(session, user.id or 0, person):
