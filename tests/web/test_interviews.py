@@ -284,3 +284,17 @@ def test_signing_in_is_required(client: TestClient, done: Done) -> None:
     assert client.get(f"/api/v1/interviews/{done.invitation.id}").status_code == 401
     page = client.get(f"/interviews/{done.invitation.id}", follow_redirects=False)
     assert page.status_code in (302, 303, 401)
+
+
+def test_the_persons_export_holds_the_interview_ratings(
+    client: TestClient, db: Session, organisation: Organisation, done: Done
+) -> None:
+    user, hr = token_for(db, organisation, Role.hr)
+    path = f"/api/v1/interviews/{done.invitation.id}"
+    assert client.put(path, json={"values": {"iv_ng_past": 4}}, headers=hr).status_code == 200
+    exported = client.get(f"/api/v1/people/{done.person.id}/export", headers=hr)
+    assert exported.status_code == 200, exported.text
+    rows = exported.json()["interview_ratings"]
+    assert [(r["item"], r["value"], r["interviewer_id"]) for r in rows] == [
+        ("iv_ng_past", 4, user.id)
+    ]
