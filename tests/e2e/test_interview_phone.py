@@ -6,26 +6,65 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.test_layout import (  # noqa: F401 - `site` is a fixture used by name
-    HR,
-    PHONE,
-    PHONE_PROBLEMS_JS,
-    Site,
-    problems_on,
-    signed_in,
-    site,
-)
+import pytest
+from sqlmodel import Session, col, select
+
+from app.db import make_engine, scope_to_organisation
+from app.models import Invitation, Organisation, Role
+from app.services.accounts import create_user
+from app.services.demo import DEMO_SLUG
+from tests.e2e.conftest import LiveServer
+from tests.e2e.test_layout import PHONE, PHONE_PROBLEMS_JS, problems_on
+
+EMAIL = "interviewer-head@demo.example.com"
+PASSWORD = "interview-password-1234"
+
+
+@pytest.fixture(scope="module")
+def completed(live_server: LiveServer) -> int:
+    """A head of sales of the demo organisation, and a completed assessment to interview."""
+    engine = make_engine(live_server.database_url)
+    with Session(engine) as session:
+        create_user(
+            session,
+            email=EMAIL,
+            role=Role.head_of_sales,
+            organisation_slug=DEMO_SLUG,
+            password=PASSWORD,
+        )
+        session.commit()
+        organisation = session.exec(
+            select(Organisation).where(Organisation.slug == DEMO_SLUG)
+        ).one()
+        scope_to_organisation(session, organisation.id or 0)
+        invitation = session.exec(
+            select(Invitation)
+            .where(col(Invitation.completed_at).is_not(None))
+            .order_by(col(Invitation.id).desc())
+        ).first()
+        assert invitation is not None
+        found = invitation.id or 0
+    engine.dispose()
+    return found
 
 
 def test_an_interview_filled_in_on_a_phone_changes_the_report(
-    browser: Any,
-    site: Site,  # noqa: F811 - the fixture imported above
-    tmp_path: Path,
+    browser: Any, live_server: LiveServer, completed: int, tmp_path: Path
 ) -> None:
-    context, page = signed_in(
-        browser, site, HR, language="ru", viewport=PHONE, is_mobile=True, java_script_enabled=False
+    url = live_server.url
+    context = browser.new_context(
+        locale="ru",
+        extra_http_headers={"Accept-Language": "ru"},
+        viewport=PHONE,
+        is_mobile=True,
+        java_script_enabled=False,
     )
-    page.goto(f"{site.url}/interviews/{site.result_id}")
+    page = context.new_page()
+    page.goto(f"{url}/login")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.goto(f"{url}/interviews/{completed}")
     problems = problems_on(page, PHONE_PROBLEMS_JS)
     if problems:
         page.screenshot(path=str(tmp_path / "interview-phone.png"), full_page=True)
@@ -36,8 +75,7 @@ def test_an_interview_filled_in_on_a_phone_changes_the_report(
         questions.nth(i).locator("label.anchor").nth(4).click()  # point 5
     page.click("form.rating-form button[type=submit]")
     assert page.locator("#saved").is_visible()
-    report_link = page.locator("a[href$='/report']").first
-    report_link.click()
+    page.locator("a[href$='/report']").first.click()
     effect = page.locator("#interview-effect")
     assert effect.is_visible()
     assert effect.locator("tr[data-competency]").count() >= 1
