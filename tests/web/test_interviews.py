@@ -298,3 +298,13 @@ def test_the_persons_export_holds_the_interview_ratings(
     assert [(r["item"], r["value"], r["interviewer_id"]) for r in rows] == [
         ("iv_ng_past", 4, user.id)
     ]
+
+
+def test_the_ranking_links_to_each_persons_interview(
+    client: TestClient, db: Session, organisation: Organisation, done: Done
+) -> None:
+    head = create_user(unscoped(db), organisation=organisation, role=Role.head_of_sales)
+    sign_in(client, head.email, PASSWORD)
+    ranking = soup_of(client.get(f"/campaigns/{done.invitation.campaign_id}/ranking"))
+    links = [a["href"] for a in ranking.select("a.interview-link")]
+    assert links == [f"/interviews/{done.invitation.id}"]
