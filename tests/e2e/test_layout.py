@@ -571,3 +571,82 @@ def test_a_skipped_question_is_pointed_out_and_its_link_highlights_it(
     assert after != before and after != "none"
     assert page.locator("a.q-continue").count() == 1
     context.close()
+
+
+def test_the_ranking_and_comparison_fit_at_1280_px_in_russian_and_english(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
+    """Every outcome ticked, so every demo candidate of the hiring campaign is a row: the
+    ranking carries probabilities and fit intervals, its competency detail is in the
+    comparison, and neither needs horizontal scrolling."""
+    everything = "&".join(
+        f"recommendation={o}"
+        for o in (
+            "both",
+            "active",
+            "passive",
+            "neither",
+            "uncertain",
+            "insufficient_data",
+            "invalid",
+        )
+    )
+    found: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(browser, site, HEAD, language=language, viewport=WIDE)
+        ranking = f"/campaigns/{site.hiring_id}/ranking?{everything}"
+        assert page.goto(f"{site.url}{ranking}").status == 200
+        rows = page.locator("#ranking tbody tr")
+        assert rows.count() >= 2, "the demo has completed candidates to rank"
+        assert page.locator("#ranking td.fit .fit-text").count() >= 2
+        people = page.locator("#ranking input[name=people]")
+        ids = ",".join(people.nth(i).get_attribute("value") or "" for i in range(2))
+        for path in (ranking, f"/campaigns/{site.hiring_id}/compare?people={ids}"):
+            assert page.goto(f"{site.url}{path}").status == 200, path
+            problems = problems_on(page, WIDE_PROBLEMS_JS)
+            if problems:
+                shot = (
+                    tmp_path / f"{language}-{path.split('?')[0].strip('/').replace('/', '_')}.png"
+                )
+                page.screenshot(path=str(shot), full_page=True)
+                found += [f"{language} {path}: {p} ({shot})" for p in problems]
+        context.close()
+    assert not found, "\n".join(found)
+
+
+def test_the_ranking_and_comparison_on_a_phone(browser: Any, site: Site, tmp_path: Path) -> None:
+    """At 360 px the ranking's rows are cards and the comparison's table scrolls inside its
+    box with a visible cue; the page itself never scrolls sideways."""
+    everything = "&".join(
+        f"recommendation={o}"
+        for o in (
+            "both",
+            "active",
+            "passive",
+            "neither",
+            "uncertain",
+            "insufficient_data",
+            "invalid",
+        )
+    )
+    found: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(
+            browser, site, HEAD, language=language, viewport=PHONE, is_mobile=True
+        )
+        ranking = f"/campaigns/{site.hiring_id}/ranking?{everything}"
+        page.goto(f"{site.url}{ranking}")
+        people = page.locator("#ranking input[name=people]")
+        ids = ",".join(people.nth(i).get_attribute("value") or "" for i in range(2))
+        for path in (ranking, f"/campaigns/{site.hiring_id}/compare?people={ids}"):
+            assert page.goto(f"{site.url}{path}").status == 200, path
+            problems = problems_on(page, PHONE_PROBLEMS_JS)
+            if problems:
+                shot = (
+                    tmp_path
+                    / f"phone-{language}-{path.split('?')[0].strip('/').replace('/', '_')}.png"
+                )
+                page.screenshot(path=str(shot), full_page=True)
+                found += [f"{language} {path}: {p} ({shot})" for p in problems]
+        context.close()
+    assert not found, "\n".join(found)
