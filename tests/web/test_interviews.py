@@ -306,5 +306,8 @@ def test_the_ranking_links_to_each_persons_interview(
     head = create_user(unscoped(db), organisation=organisation, role=Role.head_of_sales)
     sign_in(client, head.email, PASSWORD)
     ranking = soup_of(client.get(f"/campaigns/{done.invitation.campaign_id}/ranking"))
-    links = [a["href"] for a in ranking.select("a.interview-link")]
+    pages = [ranking] + [  # results without a decision to rank are one click away
+        soup_of(client.get(a["href"])) for a in ranking.select("#hidden-outcomes a")
+    ]
+    links = [a["href"] for page in pages for a in page.select("a.interview-link")]
     assert links == [f"/interviews/{done.invitation.id}"]
