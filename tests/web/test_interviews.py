@@ -259,6 +259,10 @@ def test_an_uncertain_result_proposes_the_interview_for_exactly_its_open_compete
     ]
     assert all(q["proposed"] for q in first)
     assert not any(q["proposed"] for q in body["questions"][4:])
+    report = client.get(f"/api/v1/people/{done.person.id}/report", headers=hr_token).json()
+    offered = report["report"]["structured_interview"]["proposal"]
+    assert [c["id"] for c in offered["competencies"]] == open_
+    assert offered["path"] == f"/interviews/{done.invitation.id}?focus=persistence,negotiation"
 
     hr = create_user(unscoped(db), organisation=organisation, role=Role.hr)
     sign_in(client, hr.email, PASSWORD)
