@@ -39,7 +39,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +49,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring import simulate as sim
+from app.scoring.definitions import SelfReport, WorkSample
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog, load_catalog
 from app.scoring.person import PersonResult, score_person
+from app.scoring.responses import elements
 from app.scoring.validity import FLAGS
 
 DECISIVE = ("active", "passive", "both", "neither")
@@ -74,6 +76,19 @@ class Target:
         return "" if self.met is None else ("met" if self.met else "missed")
 
 
+@dataclass(frozen=True)
+class ScaleFigure:
+    """A sub-scale in the simulated population beside what its instrument declares."""
+
+    instrument: str
+    scale: str
+    items: int
+    alpha: float
+    sd: float
+    prior: float | None
+    prior_sd: float | None
+
+
 @dataclass
 class BatteryStudy:
     battery: str
@@ -81,7 +96,7 @@ class BatteryStudy:
     seconds: float = 0.0
     figures: list[Target] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
-    alphas: list[tuple[str, str, int, float, float | None]] = field(default_factory=list)
+    alphas: list[ScaleFigure] = field(default_factory=list)
     retest: list[tuple[str, str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -113,6 +128,8 @@ def prior_reliability(catalog: Catalog, instrument_id: str, scale: str) -> float
     )
     if declared is None:
         return None
+    if hasattr(declared, "of"):
+        return float(declared.of(scale))
     if isinstance(declared, int | float):
         return float(declared)
     if isinstance(declared, dict):
@@ -120,6 +137,17 @@ def prior_reliability(catalog: Catalog, instrument_id: str, scale: str) -> float
         return None if value is None else float(value)
     value = getattr(declared, scale, None)
     return None if value is None else float(value)
+
+
+def differential(result: PersonResult) -> float | None:
+    """Active fit - passive fit: the payload's differential index, or from the two fits."""
+    given = result.payload.get("differential")
+    if isinstance(given, dict) and given.get("value") is not None:
+        return float(given["value"])
+    fit = result.payload.get("fit", {})
+    if fit.get("active") is None or fit.get("passive") is None:
+        return None
+    return float(fit["active"]) - float(fit["passive"])
 
 
 def method_scores(result: PersonResult) -> dict[tuple[str, str], float]:
@@ -203,24 +231,34 @@ def run_battery(
             definition, [str(i) for i in range(n)], rows=rows_first[instrument]
         )
         for scale, r in scored.reliability().items():
+            declared = getattr(definition, "prior_reliability", None)
             study.alphas.append(
-                (
+                ScaleFigure(
                     instrument,
                     scale,
                     r.items,
                     float(r.alpha),
+                    float(r.sd),
                     prior_reliability(catalog, instrument, scale),
+                    getattr(declared, "sd", None),
                 )
             )
 
     # Hunters and farmers.
-    told_apart, decisive_profiles = 0, 0
+    told_apart, decisive_profiles, confused, pointing, profiled = 0, 0, 0, 0, 0
     profile_outcomes: dict[str, Counter[str]] = {}
-    for shape, wanted in (("hunter", "active"), ("farmer", "passive")):
+    for shape, wanted, other, sign in (
+        ("hunter", "active", "passive", 1.0),
+        ("farmer", "passive", "active", -1.0),
+    ):
         counts: Counter[str] = Counter()
         for person in sim.profiled(rng, competencies, max(1, n // 2), shape):  # type: ignore[arg-type]
             result, _ = score(person)
+            profiled += 1
             counts[result.recommendation] += 1
+            confused += result.recommendation == other
+            value = differential(result)
+            pointing += value is not None and sign * value > 0
             if result.recommendation in DECISIVE:
                 decisive_profiles += 1
                 told_apart += result.recommendation == wanted
@@ -229,20 +267,24 @@ def run_battery(
 
     # Savvy low-ability fakers and the same people answering honestly.
     faked, honest_low = 0, 0
+    faker_outcomes: Counter[str] = Counter()
+    faker_flags: Counter[str] = Counter()
     fakers = [sim.at_level(rng, competencies, -1.0) for _ in range(max(1, n // 2))]
     for person in fakers:
-        faked += score(sim.as_kind(person, "faker"))[0].recommendation in RECOMMENDED
+        faking = score(sim.as_kind(person, "faker"))[0]
+        faker_outcomes[faking.recommendation] += 1
+        faker_flags.update(faking.flags)
+        faked += faking.recommendation in RECOMMENDED
         honest_low += score(person)[0].recommendation in RECOMMENDED
     faker_rate = faked / len(fakers)
     honest_low_rate = honest_low / len(fakers)
 
     # Uniform random responders.
     caught_rates = {}
-    for kind in ("random", "random_fast"):
+    kinds: tuple[sim.Kind, ...] = ("random", "random_fast")
+    for kind in kinds:
         group = sim.general_population(rng, competencies, max(1, n // 2))
-        caught_rates[kind] = float(
-            np.mean([caught(score(sim.as_kind(p, kind))[0]) for p in group])  # type: ignore[arg-type]
-        )
+        caught_rates[kind] = float(np.mean([caught(score(sim.as_kind(p, kind))[0]) for p in group]))
     progress(f"{battery_id}: fakers and random responders done")
 
     hf = told_apart / decisive_profiles if decisive_profiles else float("nan")
@@ -253,6 +295,8 @@ def run_battery(
             "Decisive outcomes (active/passive/both/neither)", decisive, ">= 60 %", decisive >= 0.6
         ),
         Target("Hunters -> active, farmers -> passive, among decisive", hf, ">= 80 %", hf >= 0.8),
+        Target("  given the other role only (all outcomes)", confused / profiled, "-", None),
+        Target("  differential index on the right side of 0", pointing / profiled, "-", None),
         Target("Savvy low-ability fakers recommended", faker_rate, "<= 10 %", faker_rate <= 0.10),
         Target("  the same people answering honestly", honest_low_rate, "-", None),
         Target(
@@ -278,6 +322,12 @@ def run_battery(
         + "; farmers: "
         + ", ".join(f"{k} {v}" for k, v in profile_outcomes["farmer"].most_common())
     )
+    study.notes.append(
+        "fakers: "
+        + ", ".join(f"{k} {v}" for k, v in faker_outcomes.most_common())
+        + "; their flags: "
+        + ", ".join(f"{k} {v}" for k, v in faker_flags.most_common())
+    )
     flagged = Counter(c for r in first + second for c in r.flags)
     study.notes.append(
         "flags in the general population (2 sittings): "
@@ -285,6 +335,94 @@ def run_battery(
     )
     study.seconds = time.perf_counter() - started
     return study
+
+
+def lengthened(catalog: Catalog, instrument_id: str, factor: int = 2) -> Catalog:
+    """The catalog with one instrument `factor` times as long: every scored item (for a
+    self-report, the competency and orientation items) repeated with new parameters, and its
+    prior reliability raised by the Spearman-Brown formula."""
+    loaded = catalog.instruments[instrument_id]
+    definition: Any = loaded.definition
+    competencies = set(catalog.model.definition.competencies) | {sim.ORIENTATION}
+
+    def copy(item: Any, k: int) -> Any:
+        update: dict[str, Any] = {"id": f"{item.id}_x{k}"}
+        if isinstance(definition, WorkSample):
+            update["rubric"] = [c.model_copy(update={"id": f"{c.id}_x{k}"}) for c in item.rubric]
+        return item.model_copy(update=update)
+
+    if isinstance(definition, SelfReport):
+        extra = [i for i in definition.items if i.scale in competencies]
+    else:
+        extra = list(definition.items)
+    items = list(definition.items) + [copy(i, k) for k in range(1, factor) for i in extra]
+    update: dict[str, Any] = {"items": items}
+    prior = getattr(definition, "prior_reliability", None)
+    if prior is not None and hasattr(prior, "of"):
+        scales = {e.scale for e in elements(definition)}
+
+        def longer(r: float) -> float:
+            return factor * r / (1 + (factor - 1) * r)
+
+        update["prior_reliability"] = prior.model_copy(
+            update={
+                "default": longer(prior.default),
+                "scales": {scale: longer(prior.of(scale)) for scale in scales},
+            }
+        )
+    instruments = dict(catalog.instruments)
+    instruments[instrument_id] = replace(loaded, definition=definition.model_copy(update=update))
+    return replace(catalog, instruments=instruments)
+
+
+def retest_figures(
+    catalog: Catalog, instrument_ids: Sequence[str], people: Sequence[sim.Person], seed: int
+) -> tuple[float, float, float]:
+    """(agreement, kappa, share decisive) of two sittings of `people`."""
+    bank = sim.ItemBank(catalog, seed)
+    rng = np.random.default_rng([seed, 2])
+    first: list[str] = []
+    second: list[str] = []
+    for person in people:
+        for out in (first, second):
+            sitting = sim.sit(rng, bank, instrument_ids, person)
+            out.append(
+                score_person(catalog, instrument_ids, sitting.rows, sitting.seconds).recommendation
+            )
+    agreement = float(np.mean([a == b for a, b in zip(first, second, strict=True)]))
+    decisive = float(np.mean([o in DECISIVE for o in first + second]))
+    return agreement, cohen_kappa(first, second), decisive
+
+
+def diagnose(
+    catalog: Catalog, battery_id: str, n: int, seed: int, progress: Callable[[str], None]
+) -> list[str]:
+    """Which instrument limits the retest agreement: the battery without each instrument,
+    and with each instrument twice as long."""
+    instruments = list(catalog.batteries[battery_id].instruments)
+    rng = np.random.default_rng([seed, 3])
+    people = sim.general_population(rng, list(catalog.model.definition.competencies), n)
+    lines = [
+        f"Diagnosis for `{battery_id}` (n = {n}, two sittings each):",
+        "",
+        "| variant | retest agreement | kappa | decisive |",
+        "|---|---:|---:|---:|",
+    ]
+
+    def row(name: str, figures: tuple[float, float, float]) -> None:
+        agreement, kappa, decisive = figures
+        lines.append(f"| {name} | {agreement:.1%} | {kappa:.2f} | {decisive:.1%} |")
+
+    row("as shipped", retest_figures(catalog, instruments, people, seed))
+    for instrument in instruments:
+        rest = [i for i in instruments if i != instrument]
+        row(f"without {instrument}", retest_figures(catalog, rest, people, seed))
+        row(
+            f"{instrument} twice as long",
+            retest_figures(lengthened(catalog, instrument), instruments, people, seed),
+        )
+        progress(f"{battery_id}: diagnosis of {instrument} done")
+    return lines
 
 
 def table(study: BatteryStudy) -> list[str]:
@@ -306,15 +444,16 @@ def table(study: BatteryStudy) -> list[str]:
     lines += [f"{note}" for note in study.notes]
     lines += [
         "",
-        "| instrument | scale | items | alpha | prior reliability | retest r |",
-        "|---|---|---:|---:|---:|---:|",
+        "| instrument | scale | items | alpha | prior reliability | retest r | SD | prior SD |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     retest = {(i, s): r for i, s, r in study.retest}
-    for instrument, scale, items, alpha, prior in study.alphas:
-        shown_prior = "-" if prior is None else f"{prior:.2f}"
+    for f in study.alphas:
+        prior = "-" if f.prior is None else f"{f.prior:.2f}"
+        prior_sd = "-" if f.prior_sd is None else f"{f.prior_sd:g}"
         lines.append(
-            f"| {instrument} | {scale} | {items} | {alpha:.2f} | {shown_prior} | "
-            f"{retest.get((instrument, scale), float('nan')):.2f} |"
+            f"| {f.instrument} | {f.scale} | {f.items} | {f.alpha:.2f} | {prior} | "
+            f"{retest.get((f.instrument, f.scale), float('nan')):.2f} | {f.sd:.1f} | {prior_sd} |"
         )
     lines += ["", "| competency (combined) | retest r |", "|---|---:|"]
     lines += [f"| {s} | {r:.2f} |" for i, s, r in study.retest if i == "combined"]
@@ -327,6 +466,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=2000, help="people in the general population")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
+    parser.add_argument(
+        "--diagnose",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also rerun the retest with N people without each instrument and with each "
+        "instrument twice as long (which instrument limits the agreement)",
+    )
     args = parser.parse_args(argv)
 
     catalog = load_catalog(MODEL_FILE, ASSESSMENTS_DIR)
@@ -350,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     for battery_id in batteries:
         study = run_battery(catalog, battery_id, args.n, args.seed, progress)
         lines = [*table(study), "", f"({study.seconds:.0f} s)", ""]
+        if args.diagnose:
+            lines += [*diagnose(catalog, battery_id, args.diagnose, args.seed, progress), ""]
         print("\n".join(lines), flush=True)
         out += lines
     if args.markdown:

@@ -35,15 +35,16 @@ Trauzettel-Klosinski et al. 2012 give 184 ± 32 for Russian) plus a log-normal a
 
 Kinds of respondent: `honest`; `faker` (answers the self-report's competency and
 orientation items at the keyed maximum, its impression-management items at the midpoint,
-passes every attention item, and answers everything else at their true level); `random`
-(uniformly random answers at reading pace) and `random_fast` (uniformly random answers at
-about 1.5 s per item). Work samples of random responders are rated as from a person at
+passes every attention item with the accepted answer nearest the honest one, and answers
+everything else at their true level); `random` (uniformly random answers at reading pace)
+and `random_fast` (uniformly random answers at about 1.5 s per item). Work samples of random responders are rated as from a person at
 theta = -2.5 (a rater reads nonsense).
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -243,11 +244,14 @@ class ItemBank:
     params: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        rng = np.random.default_rng(self.seed)
         for instrument_id in sorted(self.catalog.instruments):
             definition = self.catalog.instruments[instrument_id].definition
             for element in elements(definition):
                 key = (instrument_id, element.id)
+                # Seeded per item: an item keeps its parameters in any variant of the catalog.
+                rng = np.random.default_rng(
+                    [self.seed, zlib.crc32(instrument_id.encode()), zlib.crc32(element.id.encode())]
+                )
                 if isinstance(definition, SelfReport):
                     steps = definition.response_scale.max - definition.response_scale.min
                     spacing = np.interp(np.linspace(0, 3, steps), np.arange(4), GRM_SPACING)
@@ -310,12 +314,12 @@ def _self_report(
             answers.append(int(rng.integers(low, high + 1)))
             continue
         if item.expected:
-            slip = person.kind == "honest" and rng.uniform() < SLIP_RATE
-            answers.append(
-                int(rng.integers(low, high + 1))
-                if slip
-                else _attentive(rng, instrument, item.text.ru + item.text.en, item.expected)
-            )
+            attentive = _attentive(rng, instrument, item.text.ru + item.text.en, item.expected)
+            if person.kind == "faker":  # passes: the accepted answer nearest the honest one
+                attentive = min(item.expected, key=lambda x: (abs(x - attentive), x))
+            elif rng.uniform() < SLIP_RATE:
+                attentive = int(rng.integers(low, high + 1))
+            answers.append(attentive)
             continue
         if person.kind == "faker":
             if kind is ScaleKind.impression_management:
