@@ -121,6 +121,21 @@ class Competency(Definition):
     development: list[DevelopmentActivity] = Field(min_length=1)
 
 
+class ScaleComponent(Definition):
+    """A non-competency scale (e.g. the self-report's `sales_orientation`) that is part of a
+    profile's decision, with the same weight/target/minimum meaning as a competency."""
+
+    weight: Weight
+    target: Score
+    minimum: Score
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScaleComponent:
+        if self.minimum > self.target:
+            raise ValueError(f"minimum {self.minimum:g} is above the target {self.target:g}")
+        return self
+
+
 class Profile(Definition):
     """A role profile: how much each competency matters, the level wanted and the floor."""
 
@@ -132,6 +147,64 @@ class Profile(Definition):
     weights: dict[Identifier, Weight]
     targets: dict[Identifier, Score]
     minimums: dict[Identifier, Score]
+    scales: dict[Identifier, ScaleComponent] = Field(
+        default_factory=dict,
+        description="scales declared by an instrument (not competencies) that enter this "
+        "profile's fit and decision, e.g. sales_orientation",
+    )
+
+
+Probability = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+"""A probability strictly between 0 and 1."""
+
+
+class ConfidenceCuts(Definition):
+    """How sure the decision must be for each confidence word: the smallest, over the roles,
+    of max(P, 1 - P) (the probability that the role's verdict is right)."""
+
+    high: Probability
+    medium: Probability
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConfidenceCuts:
+        if self.medium > self.high:
+            raise ValueError(
+                f"medium ({self.medium:g}) must not exceed high ({self.high:g}); "
+                "e.g. high: 0.95, medium: 0.8"
+            )
+        return self
+
+
+class DecisionRules(Definition):
+    """How probabilities become a recommendation (docs/scoring.md, "Decisions")."""
+
+    level: Probability = Field(description="the level of every interval shown, e.g. 0.8")
+    recommend: Probability = Field(
+        description="a role is recommended when P(meets it) is at least this"
+    )
+    reject: Probability = Field(description="a role is ruled out when P(meets it) is at most this")
+    min_coverage: Probability = Field(
+        description="share of a profile's weight that must be measured to decide"
+    )
+    confidence: ConfidenceCuts
+    development_horizon_months: float = Field(
+        gt=0, le=36, description="the time develop-or-hire allows to reach each minimum"
+    )
+    draws: int = Field(
+        default=4000,
+        ge=500,
+        le=100000,
+        description="Monte-Carlo draws (seeded: same input, same output)",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecisionRules:
+        if self.reject >= self.recommend:
+            raise ValueError(
+                f"reject ({self.reject:g}) must be below recommend ({self.recommend:g}); "
+                "e.g. recommend: 0.8, reject: 0.2"
+            )
+        return self
 
 
 class Stage(Definition):
@@ -174,6 +247,7 @@ class CompetencyModel(Definition):
     profiles: dict[Identifier, Profile] = Field(min_length=1)
     stages: list[Stage] = Field(min_length=1)
     kpis: dict[Identifier, Kpi] = Field(min_length=1)
+    decision: DecisionRules
 
 
 # --------------------------------------------------------------------------------------
@@ -314,6 +388,28 @@ class WorkSampleTask(Definition):
     rubric: list[RubricCriterion] = Field(min_length=1)
 
 
+Reliability = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+"""A reliability coefficient strictly between 0 and 1."""
+
+
+class PriorReliability(Definition):
+    """The reliability assumed for an instrument's scale scores until the organisation has
+    30 or more completed sessions, and the spread of those scores among the people assessed.
+
+    `default` applies to every scale not listed under `scales`; `sd` is the expected standard
+    deviation of a scale score on the 0-100 metric. The standard error of a score is
+    sd * sqrt(1 - reliability).
+    """
+
+    default: Reliability
+    sd: float = Field(gt=0, le=50, allow_inf_nan=False)
+    scales: dict[Identifier, Reliability] = Field(default_factory=dict)
+    source: str | None = Field(default=None, description="where the figures come from")
+
+    def of(self, scale: str) -> float:
+        return self.scales.get(scale, self.default)
+
+
 class InstrumentBase(Definition):
     id: Identifier
     version: str = Field(min_length=1, max_length=32)
@@ -330,6 +426,11 @@ class InstrumentBase(Definition):
         description="weight of this method's scores when combined into competency scores",
     )
     scales: dict[Identifier, Scale] = Field(default_factory=dict)
+    prior_reliability: PriorReliability | None = Field(
+        default=None,
+        description="reliability of each scale's score before the organisation has its own "
+        "data (required for the instruments the product serves; docs/scoring.md)",
+    )
 
 
 class SelfReport(InstrumentBase):

@@ -8,17 +8,15 @@ score, is the weighted mean attainment:
     fit = 100 * sum(w_c * a_c) / sum(w_c)
 
 100 means every target is reached; 0 means every competency sits at its minimum. Scoring
-above a target does not make up for a shortfall elsewhere. A profile
-*qualifies* when fit >= its `fit_threshold` and no competency is below its `minimum`
-(a knock-out). Without scores for at least `MIN_COVERAGE` (70%) of the profile's weight there
-is no fit index. The recommendation over the `active` and `passive` profiles is `both`,
-`active`, `passive` or `neither`.
+above a target does not make up for a shortfall elsewhere. On point scores, a profile
+*qualifies* when fit >= its `fit_threshold` and no competency is below its `minimum`; without
+scores for at least `MIN_COVERAGE` (70%) of the profile's weight there is no fit index. Teams
+and develop-or-hire use this point view.
 
-Confidence starts `high` and drops for every reason to doubt: a serious response-validity
-flag makes it `low` at once; each other flag, missing competency scores, a fit index within
-the margin of its threshold, or a score within the margin of its minimum is a caution — one
-caution gives `medium`, two or more `low`. The margin is 1.645 standard errors (a 90% band)
-when standard errors are known from a reference group, else `DEFAULT_MARGIN` (5 points).
+The recommendation itself is made from probabilities that take each score's standard error
+into account: `app.scoring.decision` (outcomes active, passive, both, neither, uncertain,
+insufficient_data, invalid; knock-outs only when the interval's upper bound is below the
+minimum). `recommend` below runs it for competency scores alone.
 """
 
 from __future__ import annotations
@@ -30,13 +28,11 @@ from typing import Literal
 
 from app.scoring.definitions import CompetencyModel, Profile
 from app.scoring.reliability import BAND_Z
-from app.scoring.validity import FLAGS
 
 MIN_COVERAGE = 0.7
 DEFAULT_MARGIN = 5.0
 ROLES = ("active", "passive")
 
-Recommendation = Literal["active", "passive", "both", "neither"]
 Confidence = Literal["high", "medium", "low"]
 Scores = Mapping[str, float | None]
 
@@ -150,11 +146,17 @@ def profile_fit(
 class RoleFit:
     """The recommendation for one person, with its confidence and reasons."""
 
-    recommendation: Recommendation
+    recommendation: str  # one of decision.OUTCOMES
     confidence: Confidence
     profiles: dict[str, ProfileFit]
     cautions: list[str] = field(default_factory=list)
     summary: dict[str, str] = field(default_factory=dict)  # language -> one or two sentences
+    probabilities: dict[str, float | None] = field(default_factory=dict)
+
+
+DEFAULT_SE = 6.0
+"""The standard error assumed for a competency score when none is given (about what the
+shipped candidate battery gives after combining its methods)."""
 
 
 def recommend(
@@ -164,39 +166,27 @@ def recommend(
     flags: Sequence[str] = (),
     sems: Mapping[str, float] | None = None,
 ) -> RoleFit:
-    """Fit to every profile, the active/passive recommendation, its confidence and reasons."""
+    """Fit to every profile and the recommendation of `decision.decide` for competency scores
+    alone (no scale components), each with its standard error (`DEFAULT_SE` when unknown).
+
+    `app.scoring.person.score_person` is the entry point from answers; this is for callers
+    that hold competency scores only (the organisation generator, teams)."""
+    from app.scoring.decision import Estimate, decide
+
     fits = {pid: profile_fit(pid, p, scores, sems) for pid, p in model.profiles.items()}
-    qualifying = [role for role in ROLES if role in fits and fits[role].qualifies]
-    recommendation: Recommendation = (
-        "both" if len(qualifying) == 2 else qualifying[0] if qualifying else "neither"  # type: ignore[assignment]
+    estimates = {
+        cid: Estimate(_known(scores.get(cid)), (sems or {}).get(cid, DEFAULT_SE))
+        for cid in model.competencies
+    }
+    decision = decide(model, estimates, flags=flags)
+    return RoleFit(
+        decision.outcome,
+        decision.confidence,
+        fits,
+        decision.cautions,
+        decision.summary,
+        {pid: r.probability for pid, r in decision.roles.items()},
     )
-    cautions = _cautions(fits, flags, sems)
-    serious = any(FLAGS[f].severity == "serious" for f in flags if f in FLAGS)
-    confidence: Confidence = (
-        "low" if serious or len(cautions) >= 2 else "medium" if cautions else "high"
-    )
-    summary = {language: describe(model, fits, language) for language in ("ru", "en")}
-    return RoleFit(recommendation, confidence, fits, cautions, summary)
-
-
-def _cautions(
-    fits: Mapping[str, ProfileFit], flags: Sequence[str], sems: Mapping[str, float] | None
-) -> list[str]:
-    cautions = [
-        f"flag:{code}" for code in flags if code in FLAGS and FLAGS[code].severity == "caution"
-    ]
-    if any(f.coverage < 1.0 for f in fits.values()):
-        cautions.append("missing_scores")
-    for pid, fit in fits.items():
-        if fit.fit is not None and abs(fit.fit - fit.threshold) < fit.margin:
-            cautions.append(f"near_threshold:{pid}")
-        for c in fit.contributions:
-            margin = (
-                BAND_Z * sems[c.competency] if sems and c.competency in sems else DEFAULT_MARGIN
-            )
-            if c.score is not None and abs(c.score - c.minimum) < margin:
-                cautions.append(f"near_minimum:{pid}:{c.competency}")
-    return cautions
 
 
 # ----------------------------------------------------------------------------- words

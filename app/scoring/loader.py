@@ -282,7 +282,46 @@ def read_yaml(path: Path) -> _Source:
 # --------------------------------------------------------------------------------------
 
 
+_HINTS: dict[str, str] = {
+    "decision": "add the 'decision:' block with level, recommend, reject, min_coverage, "
+    "confidence and development_horizon_months (docs/model.md)",
+    "prior_reliability": "a reliability strictly between 0 and 1, e.g. 0.7; sd is the SD of "
+    "the scores on 0-100, e.g. 18 (docs/scoring.md)",
+}
+_DECISION_EXAMPLE = {
+    "level": "0.8",
+    "recommend": "0.75",
+    "reject": "0.25",
+    "min_coverage": "0.7",
+    "confidence": "{high: 0.95, medium: 0.85}",
+    "high": "0.95",
+    "medium": "0.85",
+    "development_horizon_months": "6",
+}
+_PROBABILITIES = {"level", "recommend", "reject", "min_coverage", "high", "medium"}
+
+
+def _hint(loc: Sequence[Any], kind: str) -> str:
+    """The fix for a missing or out-of-range decision cut-off or prior reliability."""
+    if not loc or (loc[0] not in _HINTS and "prior_reliability" not in loc):
+        return ""
+    if kind == "missing" and loc[-1] in ("decision", "prior_reliability"):
+        return "; " + _HINTS[str(loc[-1])]
+    if kind == "missing" and loc[0] == "decision":
+        example = _DECISION_EXAMPLE.get(str(loc[-1]))
+        return f"; add e.g. '{loc[-1]}: {example}'" if example else ""
+    if "prior_reliability" in loc and loc[-1] != "sd":
+        return "; use " + _HINTS["prior_reliability"]
+    if loc[0] == "decision" and loc[-1] in _PROBABILITIES:
+        return "; use a probability strictly between 0 and 1, e.g. 0.8"
+    return ""
+
+
 def _message(error: Mapping[str, Any]) -> str:
+    return _plain_message(error) + _hint(tuple(error["loc"]), error["type"])
+
+
+def _plain_message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     loc = error["loc"]
     if kind == "missing":
@@ -383,6 +422,12 @@ def _check_model(source: _Source, model: CompetencyModel) -> None:
             )
 
     for pid, profile in model.profiles.items():
+        for sid in profile.scales:
+            if sid in model.competencies:
+                source.problem(
+                    ("profiles", pid, "scales", sid),
+                    "is a competency; give it under weights, targets and minimums instead",
+                )
         for part in ("weights", "targets", "minimums"):
             values: dict[str, float] = getattr(profile, part)
             for cid in competencies:
@@ -482,6 +527,7 @@ def _check_instrument(
 ) -> None:
     if check_file_name and instrument.id != source.path.stem:
         source.problem(("id",), f"must match the file name '{source.path.stem}'")
+    _check_prior(source, instrument, required=check_file_name)
 
     for sid in instrument.scales:
         if model is not None and sid in model.competencies:
@@ -542,6 +588,28 @@ def _check_instrument(
                         )
                 if 0 not in criterion.anchors or criterion.max_points not in criterion.anchors:
                     source.problem(loc, f"anchor both 0 and max_points ({criterion.max_points})")
+
+
+def _check_prior(source: _Source, instrument: Instrument, *, required: bool) -> None:
+    """The prior reliability: required for the instruments the product serves (an analyst's
+    own file scored with `salesfit score` may leave it out); its scales must exist."""
+    prior = instrument.prior_reliability
+    if prior is None:
+        if required:
+            source.problem(
+                ("prior_reliability",),
+                "required field is missing; add e.g. 'prior_reliability: {default: 0.5, sd: 18}' "
+                "(reliability between 0 and 1, SD of the scores on 0-100; see docs/scoring.md)",
+            )
+        return
+    scored = {scale for _, scale in scored_scales(instrument)}
+    for sid in prior.scales:
+        if sid not in scored:
+            source.problem(
+                ("prior_reliability", "scales", sid),
+                f"no item of this instrument is scored on '{sid}'; "
+                f"use one of: {', '.join(sorted(scored))}",
+            )
 
 
 def _repeats(ids: list[str]) -> Iterator[tuple[int, str]]:
@@ -729,6 +797,38 @@ def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
         if battery is not None:
             batteries[battery.id] = battery
 
+    if model is not None and not broken:
+        problems += _check_profile_scales(model_source, model.definition, instruments)
     if problems or model is None:
         raise DefinitionError(problems)
     return Catalog(model=model, instruments=instruments, batteries=batteries)
+
+
+def _check_profile_scales(
+    source: _Source, model: CompetencyModel, instruments: Mapping[str, LoadedInstrument]
+) -> list[Problem]:
+    """A profile's scale components must be trait scales some instrument declares."""
+    declared = {
+        sid: scale.kind
+        for loaded in instruments.values()
+        for sid, scale in loaded.definition.scales.items()
+    }
+    before = len(source.problems)
+    for pid, profile in model.profiles.items():
+        for sid in profile.scales:
+            if sid in model.competencies:
+                continue  # reported by _check_model
+            if sid not in declared:
+                traits = sorted(s for s, kind in declared.items() if kind is ScaleKind.trait)
+                source.problem(
+                    ("profiles", pid, "scales", sid),
+                    f"no instrument declares a scale '{sid}'; use one of: "
+                    f"{', '.join(traits) or 'none'}",
+                )
+            elif declared[sid] is not ScaleKind.trait:
+                source.problem(
+                    ("profiles", pid, "scales", sid),
+                    f"'{sid}' is a {declared[sid].value} scale; only trait scales can be "
+                    "part of a profile",
+                )
+    return source.problems[before:]

@@ -1,18 +1,25 @@
 """Answers as they arrive (from the questionnaire or a CSV) turned into item scores on 0-100.
 
-Each instrument type has one rule (docs/scoring.md gives them with examples):
+Every method is put on one metric (docs/scoring.md, "One metric"): 100 is the best answer,
+and an answer at chance — random picks, or the Likert midpoint — lands at 50 on average for
+every method, so the same minimums and targets mean the same for all of them.
 
 * self-report and manager rating — a Likert answer x on low..high; reverse keys give
-  low + high - x; item score 100 * (x' - low) / (high - low).
-* SJT rate-each-option — the candidate rates every option on the response scale; both the
-  ratings and the expert key are put on 0..1 and the item score is
-  100 * (1 - mean |rating - key|): 100 when every option is rated as the experts did.
-* SJT best/worst — +1 for picking the key's best as best, +1 for the key's worst as worst,
-  -1 for each reversed pick (the key's worst chosen as best, or best as worst); the sum,
-  -2..2, becomes 100 * (sum + 2) / 4, so 50 is what picks unrelated to the key earn.
-* knowledge — one correct option: 100 or 0. Several correct options (a multiple-answer
-  question): 100 * max(0, right picks - wrong picks) / number of correct options.
-* work sample — the rubric points a person gave, 100 * points / max_points.
+  low + high - x; item score 100 * (x' - low) / (high - low) (the midpoint is 50).
+* SJT best/worst — scored against every key level of the two chosen options: with e_b the
+  key level of the option chosen as best, e_w that of the option chosen as worst and
+  E_max, E_min the item's highest and lowest key levels,
+  50 + 50 * (e_b - e_w) / (E_max - E_min): 100 for the key's best as best and worst as
+  worst, 0 for the reverse, 50 on average for random picks (E[e_b - e_w] = 0).
+* SJT rate-each-option — agreement a = 1 - mean |rating - key| (both on 0..1) rescaled so
+  that its expected value under uniformly random ratings, c, gives 50:
+  50 + 50 * (a - c) / (1 - c), at least 0.
+* knowledge — corrected for guessing: with x the share of the item earned (one correct
+  option: 1 or 0; several: max(0, right - wrong) / number correct) and c its expected value
+  for a random pick (1/k for k options), 50 + 50 * (x - c) / (1 - c): 100 for a correct
+  answer, 50 on average for guessing, 33.3 for a wrong pick among four options.
+* work sample — the rubric points a person gave, 100 * points / max_points (no chance level:
+  a reviewer scores the work).
 
 A value that does not fit (out of range, not a number, an unknown option) raises
 `AnswerError` with a message saying what is wrong and what is allowed.
@@ -111,11 +118,43 @@ def _knowledge(item: KnowledgeItem) -> Element:
             raise AnswerError("this question takes one answer")
         return frozenset(picks)
 
-    def score(picks: frozenset[str]) -> float:
+    def share(picks: frozenset[str]) -> float:
         right, wrong = len(picks & correct), len(picks - correct)
-        return 100.0 * max(0, right - wrong) / len(correct)
+        return max(0, right - wrong) / len(correct)
+
+    chance = knowledge_chance(len(options), len(correct))
+
+    def score(picks: frozenset[str]) -> float:
+        return corrected_for_chance(share(picks), chance)
 
     return Element(item.id, item.scale, score, parse)
+
+
+def corrected_for_chance(share: float, chance: float) -> float:
+    """A share 0..1 of an item earned on the common metric: 50 + 50 * (x - c) / (1 - c),
+    clipped to 0..100, so that the chance expectation c gives 50 and a full answer 100."""
+    return min(100.0, max(0.0, 50.0 + 50.0 * (share - chance) / (1.0 - chance)))
+
+
+def knowledge_chance(options: int, correct: int) -> float:
+    """The expected share earned by a random answer: one option picked at random when one
+    is correct (1/k); for a multiple-answer question, the expected share of a uniformly
+    random number of picks, each set of that size equally likely."""
+    if correct == 1:
+        return 1.0 / options
+    total = 0.0
+    for picks in range(1, options + 1):
+        expected = 0.0
+        count = 0
+        for right in range(0, min(picks, correct) + 1):
+            wrong = picks - right
+            if wrong > options - correct:
+                continue
+            ways = math.comb(correct, right) * math.comb(options - correct, wrong)
+            expected += ways * max(0, right - wrong) / correct
+            count += ways
+        total += expected / count
+    return total / options
 
 
 def _sjt_rate_each(item: SjtItem, response: ResponseScale, key: ResponseScale) -> Element:
@@ -136,17 +175,22 @@ def _sjt_rate_each(item: SjtItem, response: ResponseScale, key: ResponseScale) -
             )
         return tuple(_integer(r, response) for r in ratings)
 
+    points = (np.arange(response.min, response.max + 1) - response.min) / (
+        response.max - response.min
+    )
+    chance = 1.0 - float(np.abs(points[:, np.newaxis] - expert[np.newaxis, :]).mean())
+
     def score(ratings: tuple[float, ...]) -> float:
         given = (np.array(ratings) - response.min) / (response.max - response.min)
-        return float(100.0 * (1.0 - np.abs(given - expert).mean()))
+        return corrected_for_chance(1.0 - float(np.abs(given - expert).mean()), chance)
 
     return Element(item.id, item.scale, score, parse)
 
 
 def _sjt_best_worst(item: SjtItem) -> Element:
     options = [o.id for o in item.options]
-    ranked = sorted(item.options, key=lambda o: o.effectiveness)
-    best, worst = ranked[-1].id, ranked[0].id
+    level = {o.id: o.effectiveness for o in item.options}
+    spread = max(level.values()) - min(level.values())
 
     def parse(value: Any) -> tuple[str, str]:
         if isinstance(value, Mapping):
@@ -164,9 +208,7 @@ def _sjt_best_worst(item: SjtItem) -> Element:
 
     def score(picks: tuple[str, str]) -> float:
         chosen_best, chosen_worst = picks
-        points = (chosen_best == best) + (chosen_worst == worst)
-        points -= (chosen_best == worst) + (chosen_worst == best)
-        return 100.0 * (points + 2) / 4
+        return 50.0 + 50.0 * (level[chosen_best] - level[chosen_worst]) / spread
 
     return Element(item.id, item.scale, score, parse)
 

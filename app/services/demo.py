@@ -58,8 +58,8 @@ PROFILES: dict[str, dict[str, float]] = {
         "persuasion": 82,
         "objection_handling": 76,
         "negotiation": 76,
-        "client_expertise": 42,
-        "product_knowledge": 44,
+        "client_expertise": 54,
+        "product_knowledge": 56,
         "sales_orientation": 82,
     },
     # inbound: knows the client and the product, careful with requests; shy of strangers

@@ -1,5 +1,9 @@
 """Scoring a completed invitation and storing the result with the versions that produced it.
 
+Each method's standard error uses the organisation's own reliability once it has 30 or more
+completed sessions of that instrument (`app.services.reliabilities`), else the instrument's
+declared prior.
+
 A result is provisional while parts scored by a person are missing (work-sample reviews;
 the manager's rating in an employee battery); it is scored again whenever they arrive. Each
 scoring adds a new ScoreSnapshot, so earlier results are never overwritten.
@@ -32,6 +36,7 @@ from app.scoring.person import score_person
 from app.scoring.responses import elements
 from app.services.errors import Conflict
 from app.services.model_versions import organisation_catalog
+from app.services.reliabilities import organisation_reliabilities
 from app.services.sessions import check_open, unanswered
 
 
@@ -108,7 +113,12 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         seconds[instrument_id] = timing
 
     scored = score_person(
-        catalog, battery.instruments, rows, seconds, person_id=str(invitation.person_id)
+        catalog,
+        battery.instruments,
+        rows,
+        seconds,
+        person_id=str(invitation.person_id),
+        reliabilities=organisation_reliabilities(session, catalog),
     )
     payload = {
         **scored.payload,

@@ -256,6 +256,7 @@ def base(instrument_id: str, kind: str, **fields: Any) -> dict[str, Any]:
         "instructions": text("Instructions"),
         "minutes": 4,
         "audience": ["candidate", "employee"],
+        "prior_reliability": {"default": 0.5, "sd": 18},
         **fields,
     }
 

@@ -3,6 +3,7 @@ answers can be worked out on paper (docs/scoring.md, section 1)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -88,10 +89,15 @@ def test_rate_each_maximal_disagreement_scores_0() -> None:
 def test_rate_each_a_middle_case_by_hand() -> None:
     s1, _ = elements(RATE_EACH)
     # Key on 0..1: a=1, b=0, c=0.5. Ratings 4, 2, 3 on 0..1: 0.75, 0.25, 0.5.
-    # Mean |difference| = (0.25 + 0.25 + 0) / 3 = 1/6, so 100 * (1 - 1/6) = 83.33.
-    assert score(s1, "4;2;3") == pytest.approx(100 * 5 / 6, abs=1e-9)
-    # Every rating off by one point of four: 100 * (1 - 0.25) = 75.
-    assert score(s1, "4;2;2") == pytest.approx(75.0, abs=1e-9)
+    # Agreement = 1 - (0.25 + 0.25 + 0) / 3 = 5/6. A uniformly random rating (points 0, .25,
+    # .5, .75, 1) is off by 0.5 on average from a key of 1 or 0 and by 0.3 from 0.5, so the
+    # chance agreement is c = 1 - (0.5 + 0.5 + 0.3) / 3, and the score 50 + 50 (a - c)/(1 - c).
+    chance = 1 - (0.5 + 0.5 + 0.3) / 3
+    assert score(s1, "4;2;3") == pytest.approx(50 + 50 * (5 / 6 - chance) / (1 - chance))
+    # Every rating off by one point of four: agreement 0.75.
+    assert score(s1, "4;2;2") == pytest.approx(50 + 50 * (0.75 - chance) / (1 - chance))
+    # The experts' own ratings earn 100.
+    assert score(s1, "5;1;3") == pytest.approx(100.0)
 
 
 def test_rate_each_puts_the_ratings_and_the_key_on_a_common_scale() -> None:
@@ -108,7 +114,8 @@ def test_rate_each_puts_the_ratings_and_the_key_on_a_common_scale() -> None:
     (s1,) = elements(sjt)
     # Key 4, 1, 2 on 1..4 is 1, 0, 1/3; ratings 7, 1, 3 on 1..7 are the same points.
     assert score(s1, "7;1;3") == pytest.approx(100.0, abs=1e-9)
-    assert score(s1, "1;7;7") == pytest.approx(100 * (1 - (1 + 1 + 2 / 3) / 3), abs=1e-9)
+    # Far from the key: agreement 1 - (1 + 1 + 2/3)/3 = 1/9, below chance, so under 50.
+    assert score(s1, "1;7;7") < 50.0
 
 
 @pytest.mark.parametrize(
@@ -148,12 +155,13 @@ BEST_WORST = Sjt.model_validate(
     [
         ("d/b", 100.0),  # the key's best as best and worst as worst
         ("b/d", 0.0),  # both reversed
-        ("a/c", 50.0),  # unrelated to the key
-        ("c/a", 50.0),
-        ("d/a", 75.0),  # best right, worst a middle option
-        ("c/b", 75.0),  # worst right
-        ("b/c", 25.0),  # the key's worst chosen as best
-        ("a/d", 25.0),  # the key's best chosen as worst
+        # 50 + 50 (e_best - e_worst) / (4 - 1): the middle key levels count too
+        ("a/c", pytest.approx(100 / 3)),  # 2 - 3: a weaker option preferred to a better one
+        ("c/a", pytest.approx(200 / 3)),  # 3 - 2
+        ("d/a", pytest.approx(250 / 3)),  # best right, worst a middle option: 4 - 2
+        ("c/b", pytest.approx(250 / 3)),  # worst right: 3 - 1
+        ("b/c", pytest.approx(50 / 3)),  # the key's worst chosen as best: 1 - 3
+        ("a/d", pytest.approx(50 / 3)),  # the key's best chosen as worst: 2 - 4
         ("d / b", 100.0),  # spaces are fine
         ({"best": "d", "worst": "b"}, 100.0),
         (("b", "d"), 0.0),
@@ -183,7 +191,8 @@ def test_an_sjt_scenario_is_scored_end_to_end() -> None:
     (s1,) = elements(BEST_WORST)
     rows = [[s1.parse("d/b")], [s1.parse("d/a")], [None]]
     result = score_instrument(BEST_WORST, ["x", "y", "z"], rows=rows)
-    assert [result.scores_of(i)["communication"] for i in range(3)] == [100.0, 75.0, None]
+    scores = [result.scores_of(i)["communication"] for i in range(3)]
+    assert scores == [100.0, pytest.approx(250 / 3), None]
     assert result.missing_of(2) == {"communication": "0 of 1 items answered; at least 1 needed"}
 
 
@@ -212,25 +221,28 @@ KNOWLEDGE = Knowledge.model_validate(
 )
 
 
-def test_knowledge_with_one_correct_option_scores_100_or_0() -> None:
+def test_knowledge_with_one_correct_option_is_corrected_for_guessing() -> None:
     single, _ = elements(KNOWLEDGE)
     assert score(single, "b") == 100.0
     assert score(single, " b ") == 100.0
-    assert score(single, "a") == 0.0
-    assert score(single, "c") == 0.0
+    # Three options: a guess is right one time in three; 50 + 50 (0 - 1/3) / (2/3) = 25.
+    assert score(single, "a") == pytest.approx(25.0)
+    assert score(single, "c") == pytest.approx(25.0)
 
 
 @pytest.mark.parametrize(
     ("picks", "expected"),
     [
+        # share x = max(0, right - wrong) / 2; a random answer (1-4 picks, any set of that
+        # size) earns c = (1/4 + 1/6 + 1/4 + 0) / 4 = 1/6 on average; 50 + 50 (x - c)/(1 - c)
         ("a;c", 100.0),
         (["c", "a"], 100.0),
-        ("a", 50.0),  # one of two right
-        ("a;c;b", 50.0),  # two right, one wrong
-        ("a;b", 0.0),  # one right, one wrong
-        ("b", 0.0),
-        ("b;d", 0.0),  # right - wrong = -2, floored at 0
-        ("a;b;c;d", 0.0),  # everything ticked earns nothing
+        ("a", pytest.approx(70.0)),  # one of two right: x = 1/2
+        ("a;c;b", pytest.approx(70.0)),  # two right, one wrong
+        ("a;b", pytest.approx(40.0)),  # one right, one wrong: x = 0
+        ("b", pytest.approx(40.0)),
+        ("b;d", pytest.approx(40.0)),  # right - wrong = -2, floored at 0
+        ("a;b;c;d", pytest.approx(40.0)),  # everything ticked earns no more than nothing
     ],
 )
 def test_knowledge_multiple_answers_earn_partial_credit(picks: Any, expected: float) -> None:
@@ -384,3 +396,46 @@ def test_likert_answers_out_of_range_or_not_numbers_are_refused(raw: Any, messag
 def test_a_raw_answer_matrix_is_only_for_likert_instruments() -> None:
     with pytest.raises(TypeError, match="only for self-reports and manager ratings"):
         score_instrument(KNOWLEDGE, ["x"], answers=np.array([[1.0, 1.0]]))
+
+
+# ----------------------------------------------------------------------------- one metric
+
+
+def _mean_at_chance(element: Element, answers: list[Any]) -> float:
+    return float(np.mean([score(element, a) for a in answers]))
+
+
+def test_a_random_responder_lands_at_50_on_every_method() -> None:
+    """Every possible answer equally likely: the mean item score is 50 for each method, so
+    the same minimum means the same thing whatever method measured it (docs/scoring.md)."""
+    (bw,) = elements(BEST_WORST)
+    pairs = [f"{b}/{w}" for b in "abcd" for w in "abcd" if b != w]
+    assert _mean_at_chance(bw, pairs) == pytest.approx(50.0)
+    single, multi = elements(KNOWLEDGE)
+    assert _mean_at_chance(single, ["a", "b", "c"]) == pytest.approx(50.0)
+    subsets = [";".join(s) for size in range(1, 5) for s in itertools.combinations("abcd", size)]
+    by_size = [
+        _mean_at_chance(multi, [x for x in subsets if x.count(";") == size - 1])
+        for size in range(1, 5)
+    ]
+    assert float(np.mean(by_size)) == pytest.approx(50.0)
+    s1, _ = elements(RATE_EACH)
+    ratings = [f"{a};{b};{c}" for a in range(1, 6) for b in range(1, 6) for c in range(1, 6)]
+    assert _mean_at_chance(s1, ratings) == pytest.approx(50.0)
+    likert = SelfReport.model_validate(
+        base(
+            "t_self",
+            "self_report",
+            response_scale={"min": 1, "max": 5},
+            items=[{"id": "x", "scale": "communication", "text": text("I talk.")}],
+        )
+    )
+    (x,) = elements(likert)
+    assert _mean_at_chance(x, [1, 2, 3, 4, 5]) == pytest.approx(50.0)
+
+
+def test_best_worst_credits_the_middle_key_levels() -> None:
+    """Preferring a better option to a worse one earns more than the reverse, even when
+    neither is the key's best or worst (the old rule scored both 50)."""
+    (s1,) = elements(BEST_WORST)
+    assert score(s1, "c/a") > 50.0 > score(s1, "a/c")

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.db import scope_to_organisation
 from app.models import Answer, Consent, InvitationStatus, OutboxMessage, ScoreSnapshot
+from app.scoring.decision import OUTCOMES
 from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
 from app.services import results, sessions
@@ -109,7 +110,8 @@ def test_the_whole_battery_is_answered_resumed_completed_and_scored(
     assert set(snapshot.instrument_versions) == set(
         catalog.batteries["candidate-general"].instruments
     )
-    assert snapshot.recommendation in {"active", "passive", "both", "neither"}
+    assert snapshot.recommendation in OUTCOMES
+    assert snapshot.scores["engine"] == 2 and snapshot.scores["outcome"] == snapshot.recommendation
     assert set(snapshot.scores["competencies"]) == set(catalog.model.competency_ids)
     assert snapshot.provisional is False
     with pytest.raises(Conflict, match="completed"):

@@ -187,9 +187,9 @@ def test_the_hand_worked_desk_moving_to_active_sales(
     )
 
     grower = plan.developable[0]
-    assert grower.fit == pytest.approx(59.8333, abs=1e-3)
+    assert grower.fit == pytest.approx(60.9375, abs=1e-3)  # 9.75 / 16 of the way
     assert grower.months == 4.0
-    assert grower.projected_fit == pytest.approx(69.8333, abs=1e-3)
+    assert grower.projected_fit == pytest.approx(72.65625, abs=1e-3)
     [step] = grower.plan
     assert (step.competency, step.score, step.aim) == ("persuasion", 55.0, 70.0)
     assert step.months == pytest.approx(3.75)
@@ -198,9 +198,10 @@ def test_the_hand_worked_desk_moving_to_active_sales(
 
     inbound = plan.keep_in_current_role[0]
     assert inbound.member.current_role == "passive"  # from the team's sales mode
-    assert inbound.current_role_fit == pytest.approx(92.0)
+    assert inbound.current_role_fit == pytest.approx(92.2414, abs=1e-3)
     assert plan.keep_by_role() == {"passive": plan.keep_in_current_role}
-    assert plan.not_a_fit[0].blocking == ["persistence"]
+    # within the 6-month horizon neither reaches its minimum (communication 50, persistence 55)
+    assert plan.not_a_fit[0].blocking == ["communication", "persistence"]
     assert plan.moved == {
         desk.people[n].id for n in ("Hanna Hunter", "Harry Hunter", "Greta Grower")
     }
