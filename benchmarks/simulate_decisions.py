@@ -58,6 +58,7 @@ from app.scoring.validity import FLAGS
 
 DECISIVE = ("active", "passive", "both", "neither")
 RECOMMENDED = ("active", "passive", "both")
+CALIBRATION_LEVELS = (-1.0, 0.0, 1.0)
 CANDIDATE_BATTERIES = ("candidate-general", "candidate-active", "candidate-passive")
 
 
@@ -98,6 +99,7 @@ class BatteryStudy:
     outcomes: Counter[str] = field(default_factory=Counter)
     alphas: list[ScaleFigure] = field(default_factory=list)
     retest: list[tuple[str, str, float]] = field(default_factory=list)
+    calibration: dict[str, dict[float, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -333,6 +335,19 @@ def run_battery(
         "flags in the general population (2 sittings): "
         + ", ".join(f"{k} {v / (2 * n):.1%}" for k, v in flagged.most_common())
     )
+    # Where people at -1, 0 and +1 SD land on each method (mean over the competencies).
+    for level in CALIBRATION_LEVELS:
+        sums: dict[str, list[float]] = {}
+        for _ in range(max(1, n // 20)):
+            result, _ = score(sim.at_level(rng, competencies, level))
+            for m in (m for c in result.payload["competencies"].values() for m in c["methods"]):
+                if m.get("score") is not None:
+                    sums.setdefault(m["type"], []).append(float(m["score"]))
+            for c in result.payload["competencies"].values():
+                if c.get("score") is not None:
+                    sums.setdefault("combined", []).append(float(c["score"]))
+        for method, values in sums.items():
+            study.calibration.setdefault(method, {})[level] = float(np.mean(values))
     study.seconds = time.perf_counter() - started
     return study
 
@@ -455,6 +470,19 @@ def table(study: BatteryStudy) -> list[str]:
             f"| {f.instrument} | {f.scale} | {f.items} | {f.alpha:.2f} | {prior} | "
             f"{retest.get((f.instrument, f.scale), float('nan')):.2f} | {f.sd:.1f} | {prior_sd} |"
         )
+    lines += [
+        "",
+        "Mean score on the common metric of people with every competency at a given level (SD):",
+        "",
+        "| method | " + " | ".join(f"{level:+g} SD" for level in CALIBRATION_LEVELS) + " |",
+        "|---|" + "---:|" * len(CALIBRATION_LEVELS),
+    ]
+    lines += [
+        f"| {method} | "
+        + " | ".join(f"{means.get(level, float('nan')):.1f}" for level in CALIBRATION_LEVELS)
+        + " |"
+        for method, means in study.calibration.items()
+    ]
     lines += ["", "| competency (combined) | retest r |", "|---|---:|"]
     lines += [f"| {s} | {r:.2f} |" for i, s, r in study.retest if i == "combined"]
     return lines
@@ -467,6 +495,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     parser.add_argument(
+        "--method-specific",
+        type=float,
+        default=None,
+        metavar="V",
+        help="share of every method's latent that is specific to the method (default: "
+        "app.scoring.simulate.METHOD_SPECIFIC); 0 makes every method measure the same thing",
+    )
+    parser.add_argument(
         "--diagnose",
         type=int,
         default=0,
@@ -477,6 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     catalog = load_catalog(MODEL_FILE, ASSESSMENTS_DIR)
+    if args.method_specific is not None:
+        if not 0 <= args.method_specific < 1:
+            parser.error("--method-specific takes a share from 0 up to (not including) 1")
+        for method in sim.METHOD_SPECIFIC:
+            sim.METHOD_SPECIFIC[method] = args.method_specific
     if args.battery == "all":
         batteries = [b for b in catalog.batteries if b in CANDIDATE_BATTERIES or b == "employee"]
     elif args.battery in catalog.batteries:
@@ -491,7 +532,10 @@ def main(argv: list[str] | None = None) -> int:
 
     out = [
         f"Command: `python benchmarks/simulate_decisions.py --battery {args.battery} "
-        f"--n {args.n} --seed {args.seed}`; model version {catalog.model.version}.",
+        f"--n {args.n} --seed {args.seed}"
+        + ("" if args.method_specific is None else f" --method-specific {args.method_specific:g}")
+        + (f" --diagnose {args.diagnose}" if args.diagnose else "")
+        + f"`; model version {catalog.model.version}.",
         "",
     ]
     for battery_id in batteries:
