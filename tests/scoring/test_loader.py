@@ -14,7 +14,7 @@ import yaml
 
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring.errors import DefinitionError
-from app.scoring.loader import Catalog, load_catalog, load_model
+from app.scoring.loader import Catalog, load_catalog, load_instrument, load_model
 
 SEVEN = [
     "client_expertise",
@@ -552,3 +552,100 @@ def test_a_broken_model_does_not_hide_instrument_problems(tree: Path) -> None:
         "competencies.yaml" in p and "version: required field is missing" in p for p in found
     )
     assert any("t_self.yaml" in p and "minutes" in p for p in found)
+
+
+# ----------------------------------------------------------------------------- decisions and priors
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "fix"),
+    [
+        (lambda d: d.pop("decision"), "decision: required field is missing", "add the 'decision:'"),
+        (
+            lambda d: d["decision"].update(recommend=1.5),
+            "decision.recommend: must be less than 1, got 1.5",
+            "a probability strictly between 0 and 1",
+        ),
+        (
+            lambda d: d["decision"].update(level=80),
+            "decision.level: must be less than 1, got 80",
+            "e.g. 0.8",
+        ),
+        (
+            lambda d: d["decision"].update(reject=0),
+            "decision.reject: must be a positive number, got 0",
+            "strictly between 0 and 1",
+        ),
+        (
+            lambda d: d["decision"].update(reject=0.9),
+            "decision: reject (0.9) must be below recommend (0.75)",
+            "e.g. recommend: 0.8, reject: 0.2",
+        ),
+        (
+            lambda d: d["decision"].pop("confidence"),
+            "decision.confidence: required field is missing",
+            "confidence: {high: 0.95, medium: 0.85}",
+        ),
+        (
+            lambda d: d["profiles"]["active"]["scales"].update(
+                drive={"weight": 1, "target": 60, "minimum": 40}
+            ),
+            "profiles.active.scales.drive: no instrument declares a scale 'drive'",
+            "use one of: activity_planning, sales_orientation",
+        ),
+    ],
+)
+def test_bad_decision_cut_offs_name_the_place_and_the_fix(
+    tree: Path, change: Callable[[Any], None], place: str, fix: str
+) -> None:
+    edit_yaml(tree / "competencies.yaml", change)
+    (found,) = problems(tree)
+    assert found.startswith("competencies.yaml:") or "competencies.yaml:" in found
+    assert place in found and fix in found
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "fix"),
+    [
+        (
+            lambda d: d.pop("prior_reliability"),
+            "prior_reliability: required field is missing",
+            "prior_reliability: {default: 0.5, sd: 18}",
+        ),
+        (
+            lambda d: d["prior_reliability"].update(default=1.0),
+            "prior_reliability.default: must be less than 1, got 1.0",
+            "a reliability strictly between 0 and 1",
+        ),
+        (
+            lambda d: d["prior_reliability"].update(default=0),
+            "prior_reliability.default: must be a positive number, got 0",
+            "a reliability strictly between 0 and 1",
+        ),
+        (
+            lambda d: d["prior_reliability"].update(scales={"persistence": 1.2}),
+            "prior_reliability.scales.persistence: must be less than 1, got 1.2",
+            "strictly between 0 and 1",
+        ),
+        (
+            lambda d: d["prior_reliability"].update(scales={"drive": 0.7}),
+            "prior_reliability.scales.drive: no item of this instrument is scored on 'drive'",
+            "use one of: client_expertise",
+        ),
+    ],
+)
+def test_a_bad_prior_reliability_names_the_place_and_the_fix(
+    tree: Path, change: Callable[[Any], None], place: str, fix: str
+) -> None:
+    edit_yaml(tree / "assessments" / "sales_sjt.yaml", change)
+    (found,) = problems(tree)
+    assert "assessments/sales_sjt.yaml:" in found
+    assert place in found and fix in found
+
+
+def test_an_analysts_own_instrument_needs_no_prior(tree: Path) -> None:
+    path = tree / "own.yaml"
+    edit_yaml(tree / "assessments" / "sales_sjt.yaml", lambda d: d.pop("prior_reliability"))
+    shutil.copy(tree / "assessments" / "sales_sjt.yaml", path)
+    loaded = load_instrument(path, load_model(MODEL_FILE))
+    assert loaded.definition.prior_reliability is None
