@@ -330,6 +330,13 @@ def run_battery(
         + "; their flags: "
         + ", ".join(f"{k} {v}" for k, v in faker_flags.most_common())
     )
+    changes = Counter(
+        " -> ".join(sorted((x, y))) for x, y in zip(outcome_a, outcome_b, strict=True) if x != y
+    )
+    study.notes.append(
+        "most frequent changes between the sittings (either direction, share of people): "
+        + ", ".join(f"{k} {v / n:.1%}" for k, v in changes.most_common(6))
+    )
     flagged = Counter(c for r in first + second for c in r.flags)
     study.notes.append(
         "flags in the general population (2 sittings): "
@@ -413,7 +420,7 @@ def diagnose(
     catalog: Catalog, battery_id: str, n: int, seed: int, progress: Callable[[str], None]
 ) -> list[str]:
     """Which instrument limits the retest agreement: the battery without each instrument,
-    and with each instrument twice as long."""
+    with each instrument twice as long, and with every instrument four times as long."""
     instruments = list(catalog.batteries[battery_id].instruments)
     rng = np.random.default_rng([seed, 3])
     people = sim.general_population(rng, list(catalog.model.definition.competencies), n)
@@ -437,6 +444,10 @@ def diagnose(
             retest_figures(lengthened(catalog, instrument), instruments, people, seed),
         )
         progress(f"{battery_id}: diagnosis of {instrument} done")
+    longer = catalog
+    for instrument in instruments:
+        longer = lengthened(longer, instrument, 4)
+    row("every instrument four times as long", retest_figures(longer, instruments, people, seed))
     return lines
 
 
@@ -507,8 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=0,
         metavar="N",
-        help="also rerun the retest with N people without each instrument and with each "
-        "instrument twice as long (which instrument limits the agreement)",
+        help="also rerun the retest with N people without each instrument, with each "
+        "instrument twice as long and with all four times as long (what limits the agreement)",
     )
     args = parser.parse_args(argv)
 
