@@ -19,8 +19,8 @@ The recommendation follows from the probabilities with the cut-offs of the model
 * `both` — both roles recommended; `active` / `passive` — that role recommended, the other
   ruled out or open; `neither` — both ruled out; `uncertain` — otherwise (what would decide is
   named in `open_competencies` and `next_steps`);
-* `insufficient_data` — no score at all, or a profile with less than `min_coverage` of its
-  weight measured; a competency no method measured is "not measured", never 0 and never a
+* `insufficient_data` — no score at all, a required instrument not answered, or a profile
+  with less than `min_coverage` of its weight measured; a competency no method measured is "not measured", never 0 and never a
   knock-out;
 * `invalid` — a serious response-validity flag (`validity.FLAGS[code].severity`), whatever
   the scores say; the reasons are listed.
@@ -237,6 +237,7 @@ def decide(
     *,
     flags: Sequence[str] = (),
     awaiting_rating: bool = False,
+    missing_instruments: Sequence[str] = (),
     multi_method: Mapping[str, int] | None = None,
     self_report_excluded: str | None = None,
     scale_names: Mapping[str, Mapping[str, str]] | None = None,
@@ -249,6 +250,8 @@ def decide(
         score and its standard error; missing or None = not measured.
     flags : the person's response-validity flag codes.
     awaiting_rating : a manager's rating belongs to the battery but is not given yet.
+    missing_instruments : instruments of the battery the person was to answer and did not
+        (outcome `insufficient_data`).
     multi_method : per competency, how many methods measured it (for `next_steps`).
     self_report_excluded : why the self-report was left out, if it was:
         "impression_management" (its flag) or "self_report_elevated" (far above the other
@@ -281,7 +284,7 @@ def decide(
     outcome: Outcome
     if serious:
         outcome = "invalid"
-    elif not any_score or any(roles[r].probability is None for r in decided):
+    elif not any_score or missing_instruments or any(roles[r].probability is None for r in decided):
         outcome = "insufficient_data"
     else:
         verdicts = {r: roles[r].verdict for r in decided}

@@ -23,7 +23,7 @@ from app.scoring.combine import (
     person_discrepancy,
 )
 from app.scoring.decision import Estimate, decide, z_for
-from app.scoring.definitions import Instrument, ManagerRating, ScaleKind, SelfReport
+from app.scoring.definitions import Instrument, ManagerRating, ScaleKind, SelfReport, WorkSample
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog
 from app.scoring.validity import FLAGS
@@ -112,6 +112,25 @@ def self_report_elevation(
     return (sum(differences) / k) / (math.sqrt(sum(variances)) / k)
 
 
+def _with_missing(
+    summary: Mapping[str, str], catalog: Catalog, missing: Sequence[str]
+) -> dict[str, str]:
+    """The summary, saying first which instruments are not answered yet."""
+    if not missing:
+        return dict(summary)
+    out = {}
+    for language, text in summary.items():
+        titles = ", ".join(
+            f"«{catalog.instruments[i].definition.title.get(language)}»"
+            if language == "ru"
+            else f"“{catalog.instruments[i].definition.title.get(language)}”"
+            for i in missing
+        )
+        lead = f"Не пройдено: {titles}." if language == "ru" else f"Not answered yet: {titles}."
+        out[language] = f"{lead} {text}"
+    return out
+
+
 def _flag(code: str) -> dict[str, str]:
     meta = FLAGS.get(code)
     if meta is None:
@@ -138,7 +157,9 @@ def score_person(
     ----------
     instrument_ids : the battery's instruments, in battery order.
     rows : per instrument, the parsed answers in `elements()` order (None = not answered);
-        an instrument that is absent or has no answer at all is left out.
+        an instrument that is absent or has no answer at all is left out. A self-report,
+        SJT or knowledge test of the battery left out makes the outcome `insufficient_data`
+        (`missing_instruments`); a manager's rating or a work sample's review may follow.
     seconds : per instrument, the seconds spent on each element in the same order (None =
         unknown).
     reliabilities : the organisation's own reliabilities (30+ completed sessions), per
@@ -148,6 +169,7 @@ def score_person(
     scales: dict[str, dict[str, float | None]] = {}
     flags: set[str] = set()
     awaiting_rating = False
+    missing_instruments: list[str] = []
     excluded_self_report: str | None = None
     scale_estimates: dict[str, Estimate] = {}
     for instrument_id in instrument_ids:
@@ -156,6 +178,8 @@ def score_person(
         if row is None or all(value is None for value in row):
             if isinstance(definition, ManagerRating):
                 awaiting_rating = True
+            elif not isinstance(definition, WorkSample):  # reviews arrive later
+                missing_instruments.append(instrument_id)
             continue
         timed = [s for s in (seconds or {}).get(instrument_id, []) if s is not None]
         result = score_instrument(
@@ -208,6 +232,7 @@ def score_person(
         estimates,
         flags=sorted(flags),
         awaiting_rating=awaiting_rating,
+        missing_instruments=missing_instruments,
         multi_method={
             cid: sum(1 for m in c.methods if m.excluded is None) for cid, c in combined.items()
         },
@@ -261,6 +286,7 @@ def score_person(
                 "high": _round(e.interval(z)[1]),
             }
             for sid, e in scale_estimates.items()
+            if any(sid in profile.scales for profile in model.profiles.values())
         },
         "fit": {pid: _round(r.fit) for pid, r in roles.items()},
         "fit_se": {pid: _round(r.fit_se) for pid, r in roles.items()},
@@ -283,8 +309,9 @@ def score_person(
         "open_competencies": decision.open_competencies,
         "next_steps": decision.next_steps,
         "invalid_reasons": decision.invalid_reasons,
+        "missing_instruments": missing_instruments,
         "flags": [_flag(code) for code in flag_codes],
         "cautions": decision.cautions,
-        "summary": decision.summary,
+        "summary": _with_missing(decision.summary, catalog, missing_instruments),
     }
     return PersonResult(decision.outcome, decision.confidence, flag_codes, payload)

@@ -470,3 +470,14 @@ def test_a_decision_block_with_other_cut_offs_changes_the_outcome() -> None:
 
 def replace_rules(**changes: float) -> Any:
     return MODEL.decision.model_copy(update=changes)
+
+
+def test_a_required_instrument_not_answered_is_insufficient_data() -> None:
+    rows = strong_rows()
+    del rows["sales_sjt"]
+    result = score_person(CATALOG, GENERAL, rows)
+    assert result.recommendation == "insufficient_data"
+    assert result.payload["missing_instruments"] == ["sales_sjt"]
+    assert result.payload["summary"]["en"].startswith("Not answered yet:")
+    # the same answers with the whole battery answered decide
+    assert score_person(CATALOG, GENERAL, strong_rows()).recommendation == "both"
