@@ -148,7 +148,7 @@ def score(
         table.ids,
         answers=table.answers,
         rows=table.rows,
-        seconds_per_item=table.seconds_per_item,
+        item_seconds=table.item_seconds,
     )
     if output_format == "json":
         result = results_json(scored)

@@ -35,6 +35,7 @@ from app.web.routes import (
     admin,
     api,
     api_privacy,
+    api_retake,
     api_staff,
     api_staff_work,
     auth,
@@ -110,8 +111,10 @@ def create_app(
         candidate,
         api,
         api_privacy,
+        api_retake,
     ):
         app.include_router(module.router)
+    app.include_router(api_retake.form_router)
     app.include_router(api_staff_work.router)
     app.include_router(staff.router)
     app.include_router(api_staff.router)

@@ -90,7 +90,7 @@ def make_data(rng: np.random.Generator) -> tuple[np.ndarray, list[bool], np.ndar
     keyed = np.clip(np.rint(3.0 + latent + rng.normal(0.0, 0.9, (RESPONDENTS, m))), LOW, HIGH)
     raw = np.where(reverse, LOW + HIGH - keyed, keyed)
     raw[rng.random(raw.shape) < MISSING_SHARE] = np.nan
-    seconds = rng.lognormal(mean=math.log(6.0), sigma=0.5, size=RESPONDENTS)
+    seconds = rng.lognormal(mean=math.log(6.0), sigma=0.5, size=(RESPONDENTS, m))
     return raw, reverse.tolist(), seconds
 
 
@@ -100,7 +100,7 @@ def make_data(rng: np.random.Generator) -> tuple[np.ndarray, list[bool], np.ndar
 def vectorised(
     instrument: SelfReport, ids: list[str], raw: np.ndarray, seconds: np.ndarray
 ) -> dict[str, Any]:
-    scores = score_instrument(instrument, ids, answers=raw, seconds_per_item=seconds)
+    scores = score_instrument(instrument, ids, answers=raw, item_seconds=seconds)
     scores.reliability()
     return results_json(scores)
 
@@ -212,7 +212,7 @@ def main() -> int:
     vector_seconds, output = best_of(REPEATS, lambda: vectorised(instrument, ids, raw, seconds))
     score_seconds, scores = best_of(
         REPEATS,
-        lambda: score_instrument(instrument, ids, answers=raw, seconds_per_item=seconds),
+        lambda: score_instrument(instrument, ids, answers=raw, item_seconds=seconds),
     )
     reliability_seconds, _ = best_of(REPEATS, scores.reliability)
     json_seconds, _ = best_of(REPEATS, lambda: results_json(scores))

@@ -182,7 +182,8 @@ def test_a_broken_instrument_file_is_refused(tmp_path: Path, instrument: Path) -
 def test_the_shipped_instrument_with_timing_and_flags(tmp_path: Path) -> None:
     responses = write(
         tmp_path,
-        "id,ps_1,cm_1,ps_2,att_1,cm_2,im_1,seconds\ncareful,4,4,2,1,2,3,90\nrushed,3,3,3,3,3,3,6\n",
+        "id,ps_1,cm_1,ps_2,att_1,cm_2,im_1,att_2,seconds\n"
+        "careful,4,4,2,1,2,3,1,90\nrushed,3,3,3,3,3,3,3,6\n",
     )
     code, out, _ = score(
         "--instrument",

@@ -15,6 +15,7 @@ class SessionStatus(StrEnum):
     not_started = "not_started"
     in_progress = "in_progress"
     completed = "completed"
+    superseded = "superseded"  # replaced by a retake; detached from its invitation, kept
 
 
 class AssessmentSession(OrganisationScoped, table=True):

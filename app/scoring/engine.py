@@ -19,6 +19,7 @@ from app.scoring.validity import (
     failed_attention,
     impression_management,
     inconsistent,
+    item_words,
     straight_lining,
     too_fast,
 )
@@ -116,7 +117,7 @@ def score_instrument(
     *,
     answers: Matrix | None = None,
     rows: Sequence[Sequence[Any]] | None = None,
-    seconds_per_item: NDArray[np.float64] | None = None,
+    item_seconds: Matrix | None = None,
 ) -> InstrumentScores:
     """Score validated answers of many respondents.
 
@@ -126,7 +127,10 @@ def score_instrument(
         order, NaN for missing (the fast, vectorised path).
     rows : for any instrument, the parsed answers per respondent in `elements()` order,
         None for missing.
-    seconds_per_item : each respondent's median seconds per item, when timing is known.
+    item_seconds : the (n, m) seconds each respondent spent on each element, NaN where
+        unknown; `too_fast` compares them with the words each item has to be read
+        (`validity.item_words`). A total time only (a CSV) can be shared out with
+        `validity.spread_total_seconds`.
     """
     columns = elements(instrument)
     ids = list(respondent_ids)
@@ -149,7 +153,13 @@ def score_instrument(
     scale_ids = reported_scales(instrument)
     element_scales = [e.scale for e in columns]
     scales = scale_scores(scores, membership_matrix(element_scales, scale_ids), scale_ids)
-    flagged = _flags(instrument, raw, scales, seconds_per_item)
+    timing = None if item_seconds is None else np.asarray(item_seconds, dtype=np.float64)
+    if timing is not None and timing.shape != scores.shape:
+        raise ValueError(
+            f"expected seconds for {len(ids)} respondents x {len(columns)} items, "
+            f"got {timing.shape}"
+        )
+    flagged = _flags(instrument, raw, scales, timing)
     flags = [[code for code, mask in flagged.items() if mask[i]] for i in range(len(ids))]
     return InstrumentScores(
         instrument, ids, [e.id for e in columns], element_scales, scores, scales, flags
@@ -168,12 +178,12 @@ def _flags(
     instrument: Instrument,
     raw: Matrix | None,
     scales: ScaleScores,
-    seconds_per_item: NDArray[np.float64] | None,
+    item_seconds: Matrix | None,
 ) -> dict[str, NDArray[np.bool_]]:
     n = scales.scores.shape[0]
     flags: dict[str, NDArray[np.bool_]] = {}
-    if seconds_per_item is not None:
-        flags["too_fast"] = too_fast(np.asarray(seconds_per_item, dtype=np.float64))
+    if item_seconds is not None:
+        flags["too_fast"] = too_fast(item_seconds, item_words(instrument))
     if not isinstance(instrument, SelfReport) or raw is None:
         return flags
     flags["straight_lining"] = straight_lining(raw)

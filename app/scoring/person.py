@@ -8,7 +8,6 @@ generated answers, so both go through exactly the same scoring code.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +25,7 @@ from app.scoring.decision import Estimate, decide, z_for
 from app.scoring.definitions import Instrument, ManagerRating, ScaleKind, SelfReport, WorkSample
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog
-from app.scoring.validity import FLAGS
+from app.scoring.validity import flag_view
 
 ENGINE = 2
 """Stored in every payload (`"engine": 2`); results of the first engine have no such key."""
@@ -132,10 +131,8 @@ def _with_missing(
 
 
 def _flag(code: str) -> dict[str, str]:
-    meta = FLAGS.get(code)
-    if meta is None:
-        return {"code": code, "severity": "caution", "ru": code, "en": code}
-    return {"code": code, "severity": meta.severity, "ru": meta.ru, "en": meta.en}
+    view = flag_view(code)
+    return {"code": view["code"], "severity": view["severity"], "ru": view["ru"], "en": view["en"]}
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -181,12 +178,12 @@ def score_person(
             elif not isinstance(definition, WorkSample):  # reviews arrive later
                 missing_instruments.append(instrument_id)
             continue
-        timed = [s for s in (seconds or {}).get(instrument_id, []) if s is not None]
+        timing = (seconds or {}).get(instrument_id)
         result = score_instrument(
             definition,
             [person_id],
             rows=[list(row)],
-            seconds_per_item=np.array([statistics.median(timed)]) if timed else None,
+            item_seconds=_item_seconds(timing, len(row)),
         )
         scores = result.scores_of(0)
         scales[instrument_id] = scores
@@ -315,3 +312,16 @@ def score_person(
         "summary": _with_missing(decision.summary, catalog, missing_instruments),
     }
     return PersonResult(decision.outcome, decision.confidence, flag_codes, payload)
+
+
+def _item_seconds(
+    timing: Sequence[float | None] | None, width: int
+) -> np.ndarray[Any, np.dtype[np.float64]] | None:
+    """A (1, width) matrix of seconds per element (NaN = unknown), or None when no element
+    of the instrument was timed."""
+    if not timing or all(value is None for value in timing):
+        return None
+    values = [np.nan if value is None else float(value) for value in timing]
+    if len(values) != width:
+        raise ValueError(f"expected seconds for {width} elements, got {len(values)}")
+    return np.array([values], dtype=np.float64)

@@ -8,7 +8,9 @@ SJT rate-each items the ratings of every option in file order separated by ';' (
 '4;2;5;1'); work samples have one column per rubric criterion with the points given.
 
 Besides the id column, one optional column `seconds` may give each respondent's total time
-on the instrument; seconds per item are then taken as total / answered items.
+on the instrument; it is shared among the answered items in proportion to their words
+(`validity.spread_total_seconds`), so `too_fast` judges the respondent's overall reading
+speed.
 
 Delimiters ',', ';' and tab are recognised (Excel in a Russian locale writes ';').
 """
@@ -26,6 +28,7 @@ from numpy.typing import NDArray
 
 from app.scoring.definitions import Instrument
 from app.scoring.responses import AnswerError, elements, is_likert
+from app.scoring.validity import item_words, spread_total_seconds
 
 SECONDS_COLUMN = "seconds"
 
@@ -55,7 +58,7 @@ class Table:
     lines: list[int]
     answers: NDArray[np.float64] | None = None  # Likert instruments
     rows: list[list[Any]] | None = None  # other instruments, parsed values
-    seconds_per_item: NDArray[np.float64] | None = None
+    item_seconds: NDArray[np.float64] | None = None  # (n, m) from the total, NaN unknown
     problems: list[CellProblem] = field(default_factory=list)  # what was skipped
     missing_columns: list[str] = field(default_factory=list)
 
@@ -219,11 +222,12 @@ def read_table(
         table.answers = np.array(
             [[np.nan if v is None else v for v in parsed_rows[i]] for i in keep], dtype=np.float64
         ).reshape(len(keep), len(columns))
-        answered = (~np.isnan(table.answers)).sum(axis=1)
+        answered = ~np.isnan(table.answers)
     else:
         table.rows = [parsed_rows[i] for i in keep]
-        answered = np.array([sum(v is not None for v in row) for row in table.rows]).reshape(-1)
+        answered = np.array(
+            [[v is not None for v in row] for row in table.rows], dtype=bool
+        ).reshape(len(keep), len(columns))
     if seconds_index is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            table.seconds_per_item = np.where(answered > 0, seconds[keep] / answered, np.nan)
+        table.item_seconds = spread_total_seconds(seconds[keep], answered, item_words(instrument))
     return table

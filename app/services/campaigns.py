@@ -389,6 +389,7 @@ def _queue_invitation_mail(
     reminder: bool,
     catalog: Catalog | None,
     actor_user_id: int | None,
+    dedupe_key: str | None = None,
 ) -> None:
     language = invitation.language or campaign.language
     with i18n.language(language):
@@ -411,7 +412,33 @@ def _queue_invitation_mail(
         to_address=person.email or "",
         subject=subject,
         body_text=body,
-        dedupe_key=_mail_key(invitation, reminder=reminder),
+        dedupe_key=dedupe_key or _mail_key(invitation, reminder=reminder),
+    )
+
+
+def queue_invitation_mail(
+    session: Session,
+    campaign: Campaign,
+    person: Person,
+    invitation: Invitation,
+    url: str,
+    *,
+    catalog: Catalog | None,
+    actor_user_id: int | None,
+    dedupe_key: str,
+) -> None:
+    """Queue the invitation e-mail again with `url` under another outbox key (a retake's
+    fresh link: app/services/retake.py)."""
+    _queue_invitation_mail(
+        session,
+        campaign,
+        person,
+        invitation,
+        url,
+        reminder=False,
+        catalog=catalog,
+        actor_user_id=actor_user_id,
+        dedupe_key=dedupe_key,
     )
 
 
@@ -452,7 +479,7 @@ def invitation_mail(
     }
 
 
-MAIL_KINDS = ("invitation", "reminder")
+MAIL_KINDS = ("invitation", "reminder", "retake")
 
 
 def mail_key(kind: str, invitation_id: int, number: int) -> str:

@@ -38,7 +38,7 @@ from app.scoring.definitions import (
 
 Style = Literal["honest", "faking", "careless"]
 """honest: answers as the levels say; faking: inflates the self-report and claims virtues
-nobody has, and misses an attention check; careless: rushes, the same answer in a row."""
+nobody has, and misses two attention checks (one slip alone is tolerated); careless: rushes, the same answer in a row."""
 
 DEFAULT_LEVEL = 50.0
 """The level of a scale the person's profile does not mention."""
@@ -67,7 +67,7 @@ def _likert(
 ) -> dict[str, Any]:
     scale = instrument.response_scale
     answers: dict[str, Any] = {}
-    missed_attention = False
+    missed_attention = 0
     same = _point(scale, 75, rng, 0)
     for item in instrument.items:
         kind = instrument.scales[item.scale].kind if item.scale in instrument.scales else None
@@ -76,10 +76,10 @@ def _likert(
             continue
         if kind is ScaleKind.infrequency and item.expected:
             allowed = sorted(item.expected)
-            if style == "faking" and not missed_attention:
+            if style == "faking" and missed_attention < 2:
                 wrong = [p for p in scale.points() if p not in allowed]
                 answers[item.id] = rng.choice(wrong) if wrong else allowed[0]
-                missed_attention = True
+                missed_attention += 1
             else:
                 answers[item.id] = rng.choice(allowed)
             continue

@@ -304,11 +304,12 @@ def test_a_serious_flag_makes_the_result_invalid() -> None:
     rows = strong_rows()
     sr = CATALOG.instruments["sales_self_report"].definition
     assert isinstance(sr, SelfReport)
-    attention = next(j for j, item in enumerate(sr.items) if item.expected)
-    wrong = next(
-        p for p in sr.response_scale.points() if p not in (sr.items[attention].expected or [])
-    )
-    rows["sales_self_report"][attention] = wrong
+    # two failed attention items: one alone is a tolerated slip (validity.ATTENTION_FAILURES)
+    for attention in [j for j, item in enumerate(sr.items) if item.expected][:2]:
+        wrong = next(
+            p for p in sr.response_scale.points() if p not in (sr.items[attention].expected or [])
+        )
+        rows["sales_self_report"][attention] = wrong
     result = score_person(CATALOG, GENERAL, rows)
     assert result.recommendation == "invalid" and result.confidence == "low"
     assert result.payload["invalid_reasons"] == ["failed_attention"]

@@ -123,6 +123,7 @@ MATRIX: dict[str, str] = {
     "POST /hr/invitations/{invitation_id:id}/remind": HR_OBJECT,
     "POST /hr/invitations/{invitation_id:id}/revoke": HR_OBJECT,
     "POST /hr/invitations/{invitation_id:id}/extend": HR_OBJECT,
+    "POST /hr/invitations/{invitation_id:id}/retake": HR_OBJECT,
     "GET /hr/outbox": HR_PAGES,
     "GET /reviews": SIGNED_IN,
     "GET /rankings": SIGNED_IN,
@@ -166,6 +167,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/ratings": API_SIGNED_IN,
     "PUT /api/v1/ratings/{invitation_id}": "L L L A A A A H H H H H",
     "POST /api/v1/campaigns/{campaign_id}/invitations": API_HR_OBJECT,
+    "POST /api/v1/invitations/{invitation_id}/retake": API_HR_OBJECT,
     "GET /api/v1/campaigns/{campaign_id}/results": API_READERS_OBJECT,
     "GET /api/v1/people/{person_id}/report": API_READERS_OBJECT,
     "GET /api/v1/sessions/{token}": EVERYONE,
@@ -370,6 +372,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             }
             for action in ("remind", "revoke", "extend")
         }
+        # A retake of an invitation with nothing started is refused (409): nothing changes.
+        for route in (
+            "POST /hr/invitations/{invitation_id:id}/retake",
+            "POST /api/v1/invitations/{invitation_id}/retake",
+        ):
+            by_route[route] = {"invitation_id": str(spare_invitation.invitation.id)}
         by_route["POST /api/v1/people/{person_id}/erase"] = {"person_id": str(to_erase.person.id)}
         other_token = other.url.rsplit("/", 1)[1]
     callers = {

@@ -78,6 +78,10 @@ def _notice(done: str | None) -> str | None:
             "uses the name on record; nobody was renamed."
         ),
         "reminded": _("A reminder e-mail is queued."),
+        "retake": _(
+            "A fresh link is sent for the chosen instruments; the old link no longer works. "
+            "The earlier answers are kept."
+        ),
         "revoked": _("The link is revoked and no longer works. Answers given so far are kept."),
         "extended": _("The link now works %(days)s more days.") % {"days": EXTEND_DAYS},
     }
