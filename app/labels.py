@@ -46,6 +46,7 @@ def instrument_type_label(kind: str) -> str:
         "knowledge": _("knowledge test"),
         "manager_rating": _("manager rating"),
         "work_sample": _("work sample"),
+        "interview": _("structured interview"),
     }
     return _pick(kind, labels)
 
@@ -58,6 +59,7 @@ def instrument_type_short(kind: str) -> str:
         "knowledge": _("knowledge"),
         "manager_rating": _("manager"),
         "work_sample": _("work sample"),
+        "interview": _("interview"),
     }
     return _pick(kind, labels)
 

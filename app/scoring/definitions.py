@@ -261,6 +261,7 @@ class InstrumentType(StrEnum):
     knowledge = "knowledge"
     manager_rating = "manager_rating"
     work_sample = "work_sample"
+    interview = "interview"
 
 
 class ScaleKind(StrEnum):
@@ -370,6 +371,23 @@ class RatingItem(Definition):
     anchors: dict[int, Text] = Field(min_length=2)
 
 
+class InterviewItem(Definition):
+    """A structured-interview question on one competency, rated by each interviewer on the
+    instrument's response scale; the anchors describe what the answer shows at each point."""
+
+    id: Identifier
+    scale: Identifier
+    kind: Literal["behavioural", "situational"] = Field(
+        description="behavioural: 'tell me about a time...'; situational: 'what would you do if...'"
+    )
+    text: Text
+    follow_up: Text | None = Field(default=None, description="probes the interviewer may ask")
+    anchors: dict[int, Text] = Field(
+        description="observable behaviour at least at the lowest, middle and top point "
+        "(checked by the loader, which names the missing points)"
+    )
+
+
 class RubricCriterion(Definition):
     id: Identifier
     scale: Identifier
@@ -466,8 +484,18 @@ class WorkSample(InstrumentBase):
     items: list[WorkSampleTask] = Field(min_length=1)
 
 
+class Interview(InstrumentBase):
+    """A structured interview: questions per competency with behaviourally anchored rating
+    scales, filled in by one interviewer or a panel (app.scoring.interview)."""
+
+    type: Literal[InstrumentType.interview]
+    response_scale: ResponseScale
+    items: list[InterviewItem] = Field(min_length=1)
+
+
 Instrument = Annotated[
-    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample, Field(discriminator="type")
+    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | Interview,
+    Field(discriminator="type"),
 ]
 
 

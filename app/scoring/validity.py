@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 
 from app.scoring.definitions import (
     Instrument,
+    Interview,
     Knowledge,
     ManagerRating,
     SelfReport,
@@ -186,6 +187,8 @@ def item_words(instrument: Instrument) -> NDArray[np.float64]:
         ]
     elif isinstance(instrument, WorkSample):
         counts = [0 for task in instrument.items for _criterion in task.rubric]
+    elif isinstance(instrument, Interview):  # rated by the interviewer, never timed
+        counts = [0 for _item in instrument.items]
     else:
         raise TypeError(f"unknown instrument type {type(instrument).__name__}")
     return np.array(counts, dtype=np.float64)

@@ -47,6 +47,7 @@ from app.scoring.reliability import (
     standard_error,
 )
 from app.scoring.validity import FLAGS
+from app.services import interviews
 from app.services.errors import NotFound
 from app.services.results import latest_result
 from app.services.snapshot_view import engine_of, interval_text, percent, points
@@ -888,6 +889,9 @@ def _report(
         "flags": flags,
         "discrepancies": [c["id"] for c in competencies if c["discrepancy"]],
         "interview": _interview_guide(model, campaign, competencies, stored, language),
+        "structured_interview": interviews.report_section(
+            catalog, invitation.id or 0, stored, language
+        ),
         "development": _development(model, campaign, scores, stored.get("fit") or {}, language),
         "caveats": _caveats(catalog, snapshot, stored, group, language),
         "provisional": snapshot.provisional,

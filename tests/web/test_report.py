@@ -221,6 +221,7 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
         "fit",
         "flags",
         "interview",
+        "structured-interview",
         "development",
         "caveats",
     ]
