@@ -91,7 +91,8 @@ def validate(
         )
     for battery in summary["batteries"]:
         members = ", ".join(battery["instruments"])
-        typer.echo(f"Battery {battery['id']}: {members}, about {battery['minutes']:g} min.")
+        slot = " + a slot for the organisation's product test" if battery["product_test"] else ""
+        typer.echo(f"Battery {battery['id']}: {members}{slot}, about {battery['minutes']:g} min.")
     typer.echo("All valid.")
 
 

@@ -509,6 +509,18 @@ BatteryId = Annotated[
 ]
 
 
+class ProductTestSlot(Definition):
+    """The place in a battery for the organisation's own product test (docs/instruments.md).
+
+    Until the organisation fills it (admin page "Product test"), the competency `scale` is
+    reported as not measured by a test; nothing else stands in for it.
+    """
+
+    scale: Identifier = Field(
+        default="product_knowledge", description="the competency the test's items score"
+    )
+
+
 class Battery(Definition):
     """A named set of instruments given together for a purpose.
 
@@ -520,3 +532,7 @@ class Battery(Definition):
     purpose: Text
     audience: Literal["candidate", "employee", "manager"]
     instruments: list[Identifier] = Field(min_length=1)
+    product_test: ProductTestSlot | None = Field(
+        default=None,
+        description="a slot for the organisation's own product test, filled per organisation",
+    )

@@ -45,6 +45,8 @@ from app.scoring.errors import DefinitionError, Problem
 
 Loc = tuple[str | int, ...]
 BATTERIES_DIR = "batteries"
+MAX_CANDIDATE_MINUTES = 35
+"""A candidate battery takes at most this long by its instruments' declared `minutes`."""
 T = TypeVar("T")
 _instrument_adapter: TypeAdapter[Instrument] = TypeAdapter(Instrument)
 _model_adapter = TypeAdapter(CompetencyModel)
@@ -101,11 +103,7 @@ class Catalog:
 
     def battery_minutes(self, battery: Battery) -> float:
         """The time the person assessed spends (manager ratings are the manager's time)."""
-        return sum(
-            self.instruments[i].definition.minutes
-            for i in battery.instruments
-            if not isinstance(self.instruments[i].definition, ManagerRating)
-        )
+        return candidate_minutes(self.instruments[i].definition for i in battery.instruments)
 
     def rater_minutes(self, battery: Battery) -> float:
         """The time a manager spends rating the person."""
@@ -140,6 +138,7 @@ class Catalog:
                     "instruments": list(battery.instruments),
                     "minutes": self.battery_minutes(battery),
                     "rater_minutes": self.rater_minutes(battery),
+                    "product_test": (battery.product_test.scale if battery.product_test else None),
                 }
                 for battery in self.batteries.values()
             ],
@@ -768,7 +767,10 @@ def _suits(battery: Battery, instrument: Instrument) -> bool:
 
 
 def _parse_battery(
-    path: Path, instruments: dict[str, LoadedInstrument], broken: set[str]
+    path: Path,
+    instruments: dict[str, LoadedInstrument],
+    broken: set[str],
+    model: CompetencyModel | None = None,
 ) -> tuple[_Source, Battery | None]:
     source, battery = _read_valid(path, _battery_adapter)
     if battery is None:
@@ -807,7 +809,32 @@ def _parse_battery(
             source.problem(
                 loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'"
             )
+    if battery.audience == "candidate" and all(i in instruments for i in battery.instruments):
+        _check_candidate_time(source, [instruments[i].definition for i in battery.instruments])
+    if battery.product_test is not None and model is not None:
+        scale = battery.product_test.scale
+        if scale not in model.competencies:
+            source.problem(
+                ("product_test", "scale"),
+                f"unknown competency '{scale}' (known: {', '.join(model.competencies)})",
+            )
     return source, (None if source.problems else battery)
+
+
+def candidate_minutes(instruments: Iterable[Instrument]) -> float:
+    """The candidate's own time for these instruments by their declared `minutes`."""
+    return sum(i.minutes for i in instruments if not isinstance(i, ManagerRating))
+
+
+def _check_candidate_time(source: _Source, instruments: list[Instrument]) -> None:
+    total = candidate_minutes(instruments)
+    if total > MAX_CANDIDATE_MINUTES:
+        parts = ", ".join(f"{i.id} {i.minutes:g}" for i in instruments)
+        source.problem(
+            ("instruments",),
+            f"takes {total:g} minutes by the instruments' declared times ({parts}); a "
+            f"candidate battery takes at most {MAX_CANDIDATE_MINUTES}: drop or shorten one",
+        )
 
 
 def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
@@ -839,7 +866,7 @@ def load_catalog(model_path: Path, assessments_dir: Path) -> Catalog:
 
     batteries: dict[str, Battery] = {}
     for path in sorted((assessments_dir / BATTERIES_DIR).glob("*.yaml")):
-        source, battery = _parse_battery(path, instruments, broken)
+        source, battery = _parse_battery(path, instruments, broken, definition)
         problems += source.problems
         if battery is not None:
             batteries[battery.id] = battery

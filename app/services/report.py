@@ -110,6 +110,15 @@ def caution_sentences(
                     "profile": _profile_name(model, pid, language),
                 }
             )
+        elif kind == "not_tested":
+            out.append(
+                _(
+                    "“%(competency)s” is not measured by a test: the company's product test is "
+                    "not filled in for this assessment, so the score rests on the self-report "
+                    "alone and its interval is wider."
+                )
+                % {"competency": _competency_name(model, rest, language)}
+            )
     return out
 
 

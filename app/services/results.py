@@ -30,6 +30,7 @@ from app.models import (
     ScoreSnapshot,
     SessionStatus,
 )
+from app.scoring import product_test
 from app.scoring.definitions import Interview, WorkSample
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
@@ -38,7 +39,7 @@ from app.scoring.responses import elements
 from app.services.errors import Conflict
 from app.services.model_versions import organisation_catalog
 from app.services.reliabilities import organisation_reliabilities
-from app.services.sessions import check_open, unanswered
+from app.services.sessions import check_open, check_word_limits, unanswered
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         interviews=interviews,
     )
     payload = {
-        **scored.payload,
+        **product_test.mark(
+            scored.payload, product_test.status(catalog, battery, battery.instruments)
+        ),
         "pending": [{"instrument": p.instrument_id, "kind": p.kind} for p in pending],
         "unanswered": unanswered(session, invitation, catalog),
     }
@@ -263,6 +266,7 @@ def complete(session: Session, catalog: Catalog, invitation: Invitation) -> Scor
         if done is not None:
             return done
     check_open(invitation)
+    check_word_limits(session, invitation, catalog)  # 422 naming the written answer
     missing = unanswered(session, invitation, catalog)
     if missing:
         raise Conflict(

@@ -34,6 +34,7 @@ from app.scoring.definitions import (
     SelfReport,
     Sjt,
     WorkSample,
+    WorkSampleTask,
 )
 from app.scoring.loader import Catalog
 from app.scoring.responses import AnswerError, Element, elements
@@ -492,24 +493,83 @@ def _upsert(
     )
 
 
-def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> list[str]:
-    """Required items without an answer, in questionnaire order."""
-    campaign = session.get(Campaign, invitation.campaign_id)
-    if campaign is None:
-        return []
-    given = stored_answers(session, invitation)
-    timed_out = {
+def _timed_out(session: Session, invitation: Invitation, catalog: Catalog) -> set[str]:
+    return {
         instrument_id
         for instrument_id, left in remaining_seconds(session, invitation, catalog).items()
         if left == 0
     }
+
+
+def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> list[str]:
+    """Required items without an answer, in questionnaire order. A written answer outside its
+    task's word limits does not count as an answer yet (`word_problems` says why)."""
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        return []
+    given = stored_answers(session, invitation)
+    timed_out = _timed_out(session, invitation, catalog)
     return [
         item.id
         for instrument in person_instruments(catalog, campaign)
         if instrument.id not in timed_out  # a section whose time ran out may stay incomplete
         for item in instrument.items
         if item.id not in given
+        or (isinstance(item, WorkSampleTask) and word_problem(item, given[item.id]) is not None)
     ]
+
+
+# ----------------------------------------------------------------------------- word limits
+
+
+def word_count(text: str) -> int:
+    """Words as the page's counter counts them: runs of non-space characters."""
+    return len(text.split())
+
+
+def word_problem(task: WorkSampleTask, text: Any) -> str | None:
+    """What is wrong with a written answer's length, or None when it is within the limits
+    the instrument declares (`min_words`, `max_words`)."""
+    count = word_count(text) if isinstance(text, str) else 0
+    values = {"count": count, "min": task.min_words, "max": task.max_words}
+    if count < task.min_words:
+        return _(
+            "The answer has %(count)s words; write at least %(min)s (%(more)s more) "
+            "before this section can be finished."
+        ) % {**values, "more": task.min_words - count}
+    if count > task.max_words:
+        return _(
+            "The answer has %(count)s words; shorten it to at most %(max)s (%(fewer)s fewer) "
+            "before this section can be finished."
+        ) % {**values, "fewer": count - task.max_words}
+    return None
+
+
+def word_problems(session: Session, invitation: Invitation, catalog: Catalog) -> dict[str, str]:
+    """Stored written answers outside their word limits, per item id, with what to change
+    (sections whose time ran out are left as they are)."""
+    campaign = session.get(Campaign, invitation.campaign_id)
+    if campaign is None:
+        return {}
+    given = stored_answers(session, invitation)
+    timed_out = _timed_out(session, invitation, catalog)
+    found: dict[str, str] = {}
+    for instrument in person_instruments(catalog, campaign):
+        if not isinstance(instrument, WorkSample) or instrument.id in timed_out:
+            continue
+        for task in instrument.items:
+            problem = word_problem(task, given[task.id]) if task.id in given else None
+            if problem is not None:
+                found[task.id] = problem
+    return found
+
+
+def check_word_limits(session: Session, invitation: Invitation, catalog: Catalog) -> None:
+    """Refuse (422, naming the item) while a written answer is outside its word limits."""
+    found = word_problems(session, invitation, catalog)
+    if found:
+        item_id, problem = next(iter(found.items()))
+        raise Invalid(f"{item_id}: {problem}", field=item_id)
 
 
 def person_of(session: Session, invitation: Invitation) -> Person | None:

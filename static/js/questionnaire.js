@@ -327,8 +327,16 @@
     var words = area.value.trim() ? area.value.trim().split(/\s+/).length : 0;
     var min = parseInt(area.getAttribute("data-min-words"), 10) || 0;
     var max = parseInt(area.getAttribute("data-max-words"), 10) || 0;
-    out.textContent = format(strings.words, { count: words, min: min, max: max });
-    out.classList.toggle("is-out", words > 0 && (words < min || (max && words > max)));
+    var text = format(strings.words, { count: words, min: min, max: max });
+    var short = words < min;
+    var long = max && words > max;
+    if (short) text += " " + format(strings.words_short, { more: min - words });
+    if (long) text += " " + format(strings.words_long, { fewer: words - max });
+    out.textContent = text;
+    out.classList.toggle("is-out", words > 0 && (short || long));
+    /* the server's note on the stored answer is replaced by the live count */
+    var note = area.parentNode.querySelector("[data-word-limit]");
+    if (note) note.hidden = true;
   }
   var areas = form.querySelectorAll("textarea[data-min-words]");
   for (var a = 0; a < areas.length; a++) countWords(areas[a]);

@@ -22,6 +22,7 @@ from app.scoring.definitions import (
 from app.scoring.loader import Catalog, load_catalog, load_instrument, load_model
 
 CANDIDATE_MINUTES = 35
+PRODUCT = "product_knowledge"
 STAGES = {
     "prospecting",
     "first_contact",
@@ -71,7 +72,10 @@ def test_situational_judgement(catalog: Catalog) -> None:
     assert {i.stage for i in sjt.items if i.stage} == STAGES
     assert sum(1 for i in sjt.items if i.role == "passive") >= 3  # inbound situations
     per_competency = Counter(i.scale for i in sjt.items)
-    assert all(per_competency[c] >= 3 for c in catalog.model.competency_ids), per_competency
+    # product knowledge is company-specific: no generic scenario stands in for it
+    generic = [c for c in catalog.model.competency_ids if c != PRODUCT]
+    assert all(per_competency[c] >= 3 for c in generic), per_competency
+    assert per_competency[PRODUCT] == 0
     for item in sjt.items:
         assert len(item.options) == 4, item.id
         assert all(o.rationale is not None for o in item.options), item.id
@@ -121,6 +125,9 @@ def test_batteries(catalog: Catalog) -> None:
             for competency in per_instrument[instrument_id]
         )
         for competency in catalog.model.competency_ids:
-            assert methods[competency] >= 2, (
+            # product knowledge: the self-report (and the manager) until the organisation
+            # fills the battery's product-test slot (docs/content.md)
+            least = 1 if competency == PRODUCT else 2
+            assert methods[competency] >= least, (
                 f"{battery_id}: {competency} by {methods[competency]} method(s)"
             )

@@ -46,7 +46,13 @@ def no_padding(monkeypatch: pytest.MonkeyPatch) -> None:
 
 class Invited:
     def __init__(
-        self, db: Session, catalog: Catalog, *, feedback: bool = False, language: str = "en"
+        self,
+        db: Session,
+        catalog: Catalog,
+        *,
+        feedback: bool = False,
+        language: str = "en",
+        battery: str = "candidate-general",
     ) -> None:
         self.organisation = create_organisation(db)
         scope_to_organisation(db, self.organisation.id or 0)
@@ -54,7 +60,7 @@ class Invited:
             db,
             catalog=catalog,
             name="Spring hiring",
-            battery="candidate-general",
+            battery=battery,
             candidate_feedback=feedback,
         )
         person = add_person(

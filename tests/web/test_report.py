@@ -34,19 +34,19 @@ from tests.web.test_reviews import unscoped
 HIGH, MIDDLE, LOW = 100, 50, 25
 
 # A hunter: contact with strangers, creating interest, terms, objections and persistence at
-# the top; client expertise middling; product knowledge lower. Scored on the battery
+# the top; product knowledge middling (self-report only: no shipped test measures it, so its
+# interval is wide); client expertise lower. Scored on the battery
 # candidate-general, every competency is the weighted mean of its methods (self-report
 # weight 0.5, the SJT and the knowledge test 1):
 #   persistence etc.    self-report 100, SJT 100, knowledge 100 (where it measures them) -> 100
-#   client_expertise    self-report  50, SJT  50, knowledge  50                         ->  50
-#   product_knowledge   self-report  25, SJT  50, knowledge  33 (1 of 3 right)          ->  ~39
-# Active (minimums 35, targets 60 for both weaker ones; fit threshold 65): no knock-out, fit
-# = 100 * (1.5 * 0.6 + 1.5 * 0.16 + 12.5) / 15.5 ≈ 88 → fits.
-# Passive: product knowledge ~39 is under its minimum of 50 → knocked out.
+#   client_expertise    self-report  25, SJT  50, knowledge  50 (picks unrelated to the key)
+#   product_knowledge   self-report  50 only (content 1.1)                               ->  50
+# Active (minimums 35; fit threshold 65): no knock-out, fits.
+# Passive: client expertise under its minimum of 55 → knocked out.
 # So the recommendation is "active".
 HUNTER = {
-    "client_expertise": MIDDLE,
-    "product_knowledge": LOW,
+    "client_expertise": LOW,
+    "product_knowledge": MIDDLE,
     "communication": HIGH,
     "persuasion": HIGH,
     "negotiation": HIGH,
@@ -189,8 +189,13 @@ def test_the_hunter_answers_give_the_expected_shape_of_scores(hunter: Assessed) 
     competencies = {cid: entry["score"] for cid, entry in scores["competencies"].items()}
     for cid in ("communication", "persuasion", "negotiation", "objection_handling", "persistence"):
         assert competencies[cid] == pytest.approx(100.0)
-    assert competencies["product_knowledge"] < competencies["client_expertise"] < 100
-    assert "product_knowledge" in scores["knockouts"]["passive"]
+    assert competencies["client_expertise"] < competencies["product_knowledge"] < 100
+    assert "client_expertise" in scores["knockouts"]["passive"]
+    # no company product test in the battery: said so, never proxied by other items
+    assert scores["product_test"]["tested"] is False
+    assert "not_tested:product_knowledge" in scores["cautions"]
+    methods = scores["competencies"]["product_knowledge"]["methods"]
+    assert [m["type"] for m in methods] == ["self_report"]
     assert scores["knockouts"]["active"] == []
     assert hunter.snapshot.recommendation in OUTCOMES
     assert hunter.snapshot.flags == []
@@ -232,7 +237,7 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
     assert page.select_one("#engine-note") is None  # the current engine: no label
 
     passive = page.select_one("#fit-passive")
-    assert "Product and market knowledge" in words(passive.select_one("li.knockout"))
+    assert "Client expertise" in words(passive.select_one("li.knockout"))
     threshold = catalog.model.definition.profiles["passive"].fit_threshold
     assert words(passive.select("td.num")[1]) == f"{threshold:g}"
     for pid in ("active", "passive"):
@@ -254,7 +259,7 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
     assert "self-report 100" in words(page.select_one("#competency-persistence"))
     # the stop factor prints the same number as the competency's row
     knocked = words(passive.select_one("li.knockout"))
-    knowledge = words(page.select_one("#competency-product_knowledge td.score"))
+    knowledge = words(page.select_one("#competency-client_expertise td.score"))
     assert f": {knowledge}, minimum" in knocked
     assert words(page.select_one("#flags")).startswith("Response-validity flags No flags")
     caveats = words(page.select_one("#caveats"))
@@ -290,14 +295,14 @@ def test_the_interview_guide_asks_about_the_weak_competencies(
     page = soup_of(client.get(f"/people/{hunter.person.id}/report"))
     blocks = page.select("#interview .interview-block")
     assert [b["id"] for b in blocks] == [
-        "interview-product_knowledge",  # a knock-out comes first
-        "interview-client_expertise",
+        "interview-client_expertise",  # a knock-out comes first
+        "interview-product_knowledge",
     ]
     model = catalog.model.definition
     knowledge = blocks[0]
     assert "Below the minimum for Passive sales:" in words(knowledge)
     questions = knowledge.select("li[data-question]")
-    expected = model.competencies["product_knowledge"].interview_questions
+    expected = model.competencies["client_expertise"].interview_questions
     assert [q["data-question"] for q in questions] == [q.id for q in expected]
     assert expected[0].text.en in words(questions[0])
     assert f"Listen for: {expected[0].look_for.en}" in words(questions[0])
@@ -356,9 +361,9 @@ def test_the_json_has_the_same_data(
         hunter.snapshot.scores["differential"]["value"], 1
     )
     assert {f["profile"]: f["knockouts"] for f in data["fit"]}["passive"][0]["competency"] == (
-        "product_knowledge"
+        "client_expertise"
     )
-    assert [b["competency"] for b in data["interview"]][:1] == ["product_knowledge"]
+    assert [b["competency"] for b in data["interview"]][:1] == ["client_expertise"]
     assert data["development"]["profile"] == "active"
     assert data["chart"]["axes"] == [c["name"] for c in data["competencies"]]
     assert len(data["chart"]["series"]) == 3 and data["chart"]["svg"].startswith("<svg")
@@ -742,7 +747,7 @@ def test_the_thank_you_page_shows_strengths_without_numbers_or_a_decision(
         "persistence",
     }
     areas = [li["data-competency"] for li in section.select("#development li")]
-    assert areas == ["product_knowledge", "client_expertise"]
+    assert areas == ["client_expertise", "product_knowledge"]  # the weakest first
     assert "Product and market knowledge" in text
     for forbidden in ("fit", "index", "threshold", "recommend", "Active sales", "Passive sales"):
         assert forbidden not in text

@@ -42,6 +42,8 @@ EMAIL = (
     "Dear Marina,\n\n"
     "I saw that you start supplying 60 supermarkets next month. <b>Late</b> deliveries "
     "there mean fines.\nA drinks distributor with 35 vans cut late deliveries from 12% to 3%."
+    " Routes are built around each shop's delivery window, so your planners stop working "
+    "evenings in spreadsheets."
     "\n\nTuesday at 11 or Thursday at 3?\nIvan, Flotika"
 )
 COLD_EMAIL = "work_sample_cold_email"

@@ -38,7 +38,7 @@ from app.scoring.loader import Catalog
 from app.services import results
 from app.services import sessions as answering
 from app.services.campaigns import find_invitation
-from app.services.errors import Conflict
+from app.services.errors import Conflict, Invalid
 from app.services.report import candidate_feedback
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, client_address, link_limiter
@@ -390,6 +390,8 @@ def _script_strings(total: int) -> dict[str, str]:
         ),
         "progress": _("Answered: %(answered)s of %(total)s"),
         "words": _("Words: %(count)s (from %(min)s to %(max)s)"),
+        "words_short": _("%(more)s more words needed before this section can be finished."),
+        "words_long": _("%(fewer)s words too many: shorten the answer to finish this section."),
         "time_left": _("Time left: %(time)s"),
         "time_over": _("Time is up."),
         "time_up": _(
@@ -471,6 +473,11 @@ def _section_context(
         "strings": _script_strings(total),
         "api_url": f"/api/v1/sessions/{visit.token}/answers",
         "errors": {},
+        "lengths": {
+            k: v
+            for k, v in answering.word_problems(session, visit.invitation, catalog).items()
+            if k in here
+        },
         "missing": [],
         "incomplete": [],
         "message": None,
@@ -739,6 +746,24 @@ def section_save(
     if action in ("next", "finish"):
         still_open = set(answering.unanswered(session, visit.invitation, catalog))
         skipped = [item["id"] for item in items if item["id"] in still_open]
+        lengths = answering.word_problems(session, visit.invitation, catalog)
+        if skipped and any(item_id in lengths for item_id in skipped):
+            context = _section_context(
+                request,
+                session,
+                catalog,
+                visit,
+                q,
+                n,
+                p,
+                missing=skipped,
+                continue_url=target_path,
+                notice=_(
+                    "Your answers are saved, but a written answer is not within its word "
+                    "limits yet: the section cannot be finished until it is (see below)."
+                ),
+            )
+            return _page(request, "candidate/section.html", context)
         if skipped:
             context = _section_context(
                 request,
@@ -771,6 +796,7 @@ def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDe
     answers = answering.stored_answers(session, visit.invitation)
     missing = set(answering.unanswered(session, visit.invitation, catalog))
     left = answering.remaining_seconds(session, visit.invitation, catalog)
+    lengths = answering.word_problems(session, visit.invitation, catalog)
     rows = []
     for number, section in enumerate(q.sections, start=1):
         ids = [item["id"] for item in section["items"]]
@@ -787,6 +813,7 @@ def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDe
                 if place
                 else None,
                 "timed_out": left.get(section["id"]) == 0 and any(i not in answers for i in ids),
+                "lengths": [lengths[i] for i in ids if i in lengths],
             }
         )
     answered, total = _progress(q, answers)
@@ -814,7 +841,7 @@ def complete(request: Request, token: str, session: SessionDep, catalog: Catalog
         return _redirect(request, "candidate:start", token=token)
     try:
         results.complete(session, catalog, visit.invitation)
-    except Conflict:
+    except (Conflict, Invalid):
         session.rollback()
         return _redirect(request, "candidate:finish", token=token, _query="incomplete=1")
     session.commit()
