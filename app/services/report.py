@@ -35,7 +35,7 @@ from app.labels import (
     severity_label,
 )
 from app.models import Campaign, Invitation, Person, ScoreSnapshot, Team
-from app.scoring.definitions import CompetencyModel
+from app.scoring.definitions import CompetencyModel, Profile
 from app.scoring.development import develop_or_hire
 from app.scoring.fit import ROLES, profile_fit
 from app.scoring.loader import Catalog
@@ -331,9 +331,35 @@ def _competencies(
     return out
 
 
+def component_name(catalog: Catalog, cid: str, language: str) -> str:
+    """The name of a profile component: a competency, or a scale that is part of a profile
+    (e.g. the self-report's `sales_orientation`), from the instrument that declares it."""
+    model = catalog.model.definition
+    if cid in model.competencies:
+        return model.competencies[cid].name.get(language)
+    return _scale_name(catalog, cid, language)
+
+
+def component_entry(stored: Mapping[str, Any], cid: str) -> Mapping[str, Any]:
+    """A component's stored score with its interval: under `competencies`, or under
+    `profile_scales` for a profile's scale (empty when neither has it)."""
+    return (
+        (stored.get("competencies") or {}).get(cid)
+        or (stored.get("profile_scales") or {}).get(cid)
+        or {}
+    )
+
+
+def component_minimum(profile: Profile, cid: str) -> float | None:
+    """A profile's minimum for a competency or for one of its scales."""
+    if cid in profile.minimums:
+        return profile.minimums[cid]
+    scale = profile.scales.get(cid)
+    return None if scale is None else scale.minimum
+
+
 def _scale_name(catalog: Catalog, sid: str, language: str) -> str:
-    """The name of a scale that is part of a profile (e.g. the self-report's
-    `sales_orientation`), from the instrument that declares it."""
+    """The name of a scale declared by an instrument."""
     for loaded in catalog.instruments.values():
         scale = loaded.definition.scales.get(sid)
         if scale is not None:
@@ -350,7 +376,7 @@ def _profile_scales(
         score, low, high = (_number(entry.get(k)) for k in ("score", "low", "high"))
         out[sid] = {
             "id": sid,
-            "name": _scale_name(catalog, sid, language),
+            "name": component_name(catalog, sid, language),
             "score": _rounded(score),
             "text": interval_text(score, low, high),
         }
@@ -372,7 +398,6 @@ def _fit(
     by_id = {c["id"]: c for c in competencies} | scales
     out = []
     for pid, profile in model.profiles.items():
-        minimums = dict(profile.minimums) | {s: c.minimum for s, c in profile.scales.items()}
         now = profile_fit(pid, profile, scores)
         index = _number((stored.get("fit") or {}).get(pid))
         low = _number((stored.get("fit_low") or {}).get(pid))
@@ -394,11 +419,10 @@ def _fit(
                 "knockouts": [
                     {
                         "competency": cid,
-                        "name": (by_id.get(cid) or {}).get("name")
-                        or _competency_name(model, cid, language),
+                        "name": component_name(catalog, cid, language),
                         "score": (by_id.get(cid) or {}).get("score"),
                         "text": (by_id.get(cid) or {}).get("text") or "—",
-                        "minimum": minimums.get(cid),
+                        "minimum": component_minimum(profile, cid),
                     }
                     for cid in knocked
                 ],

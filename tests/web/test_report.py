@@ -457,6 +457,11 @@ def test_the_outbound_orientation_is_shown_and_named_where_it_knocks_out(
     knocked = page.select_one('#fit-active .knockout[data-competency="sales_orientation"]')
     assert plain(knocked) == f"Outbound orientation: 22 (14–30), minimum {minimum:.0f}"
     assert page.select_one("#fit-passive .profile-scale") is None
+    # the staff result page names it too (it answered 500 on a scale's knock-out)
+    result = client.get(f"/results/{assessed.invitation.id}")
+    assert result.status_code == 200
+    item = soup_of(result).select_one("#fit-active li")
+    assert plain(item) == f"Outbound orientation: 22 (14–30), minimum {minimum:.0f}"
 
 
 def test_an_undecided_result_names_what_would_decide_it(

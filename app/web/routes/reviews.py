@@ -23,7 +23,13 @@ from app.scoring.loader import Catalog
 from app.services import reviews
 from app.services.audit import record_read
 from app.services.errors import ServiceError
-from app.services.report import caution_sentences, pending_sentences
+from app.services.report import (
+    caution_sentences,
+    component_entry,
+    component_minimum,
+    component_name,
+    pending_sentences,
+)
 from app.services.results import current_ratings, latest_result
 from app.web.csrf import verify_csrf
 from app.web.deps import CatalogDep, SessionDep, manager_scope, require_roles
@@ -365,5 +371,8 @@ def result(
             "recommendation_label": recommendation_label,
             "confidence_label": confidence_label,
             "model_changed": snapshot.model_version != catalog.model.version,
+            "component_name": component_name,
+            "component_entry": component_entry,
+            "component_minimum": component_minimum,
         },
     )
