@@ -277,7 +277,7 @@ def url(ranked: Ranked, page: str = "ranking", query: str = "") -> str:
 
 
 def names_on(page: BeautifulSoup) -> list[str]:
-    return [td.get_text(strip=True) for td in page.select("#ranking tbody td.name")]
+    return [a.get_text(strip=True) for a in page.select("#ranking tbody td.name > a:first-child")]
 
 
 def shows(cell: Any, value: float) -> bool:

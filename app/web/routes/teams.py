@@ -24,6 +24,7 @@ from app.models import Role, User
 from app.scoring.definitions import CompetencyModel
 from app.services import teams
 from app.services.errors import ServiceError
+from app.services.report import component_name
 from app.web.csrf import verify_csrf
 from app.web.deps import ApiUser, CatalogDep, SessionDep, require_roles
 from app.web.hyphenation import hyphenate
@@ -158,7 +159,7 @@ def team_map(
     report_path = _path_pattern(request, "report:person", "person_id")
 
     def knockout_names(competencies: Sequence[str]) -> str:
-        return ", ".join(model.competencies[c].name.get(language) for c in competencies)
+        return ", ".join(component_name(catalog, c, language) for c in competencies)
 
     return render(
         request,
@@ -386,6 +387,7 @@ def transition_page(
             "plan": plan,
             "answer": answer_sentences(plan, model, language) if plan else [],
             "model": model,
+            "component_name": lambda cid: component_name(catalog, cid, language),
             "profiles": list(model.profiles.items()),
             "teams": teams.visible_teams(session, manager_id=user.id if is_manager else None),
             "team_id": team_id,
