@@ -261,6 +261,7 @@ class InstrumentType(StrEnum):
     knowledge = "knowledge"
     manager_rating = "manager_rating"
     work_sample = "work_sample"
+    forced_choice = "forced_choice"
 
 
 class ScaleKind(StrEnum):
@@ -466,8 +467,75 @@ class WorkSample(InstrumentBase):
     items: list[WorkSampleTask] = Field(min_length=1)
 
 
+class FcStatement(Definition):
+    """One statement of a forced-choice block with its Thurstonian IRT parameters
+    (Brown & Maydeu-Olivares, 2011): the statement's utility for a person is
+    t = mean + key * loading * trait + e, e ~ N(0, uniqueness)."""
+
+    id: Identifier
+    competency: Identifier = Field(
+        description="the competency (or a trait scale declared under 'scales') it measures"
+    )
+    key: Literal[1, -1] = Field(description="+1 positive statement, -1 negative statement")
+    text: Text
+    loading: float = Field(
+        gt=0, le=3, allow_inf_nan=False, description="size of the loading; its sign is `key`"
+    )
+    mean: float = Field(
+        ge=-3,
+        le=3,
+        allow_inf_nan=False,
+        description="utility mean: how desirable the statement sounds, in SD of the utility",
+    )
+    uniqueness: float = Field(
+        default=1.0, gt=0, le=4, allow_inf_nan=False, description="variance of e"
+    )
+
+    @property
+    def signed_loading(self) -> float:
+        return self.key * self.loading
+
+
+class FcBlock(Definition):
+    """Three statements of three different competencies; the respondent picks the one most
+    like them and the one least like them."""
+
+    id: Identifier
+    statements: list[FcStatement] = Field(min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _different(self) -> FcBlock:
+        seen: set[str] = set()
+        for statement in self.statements:
+            if statement.competency in seen:
+                raise ValueError(
+                    f"two statements of '{statement.competency}' in one block; a block takes "
+                    "statements of three different competencies"
+                )
+            seen.add(statement.competency)
+        ids = [s.id for s in self.statements]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the statements of a block need different ids")
+        return self
+
+
+class ForcedChoice(InstrumentBase):
+    """A forced-choice questionnaire scored by Thurstonian IRT (app/scoring/tirt.py)."""
+
+    type: Literal[InstrumentType.forced_choice]
+    parameters: Literal["design", "calibrated"] = Field(
+        description="'design': loadings and means set by the authors, not yet estimated "
+        "from responses; 'calibrated': estimated by `salesfit calibrate`"
+    )
+    calibration: dict[str, str | int | float] | None = Field(
+        default=None, description="for calibrated parameters: organisation, n, date"
+    )
+    items: list[FcBlock] = Field(min_length=1)
+
+
 Instrument = Annotated[
-    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample, Field(discriminator="type")
+    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | ForcedChoice,
+    Field(discriminator="type"),
 ]
 
 

@@ -25,6 +25,7 @@ from app.scoring.definitions import (
     LANGUAGES,
     Battery,
     CompetencyModel,
+    ForcedChoice,
     Instrument,
     InstrumentType,
     Knowledge,
@@ -155,6 +156,10 @@ def scored_scales(instrument: Instrument) -> Iterator[tuple[str, str]]:
         for task in instrument.items:
             for criterion in task.rubric:
                 yield criterion.id, criterion.scale
+    elif isinstance(instrument, ForcedChoice):
+        for block in instrument.items:
+            for statement in block.statements:
+                yield statement.id, statement.competency
     else:
         for item in instrument.items:
             yield item.id, item.scale
@@ -541,6 +546,13 @@ def _check_instrument(
             elements.append((("items", i), task.id, ""))
             for j, criterion in enumerate(task.rubric):
                 elements.append((("items", i, "rubric", j), criterion.id, criterion.scale))
+    elif isinstance(instrument, ForcedChoice):
+        for i, block in enumerate(instrument.items):
+            elements.append((("items", i), block.id, ""))
+            for j, statement in enumerate(block.statements):
+                elements.append(
+                    (("items", i, "statements", j), statement.id, statement.competency)
+                )
     else:
         items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem] = instrument.items
         for i, item in enumerate(items):
@@ -549,7 +561,7 @@ def _check_instrument(
         _unique(source, element_ids, element_id, "this instrument", (*loc, "id"))
         if scale and model is not None and scale not in known_scales:
             source.problem(
-                (*loc, "scale"),
+                (*loc, "competency" if "statements" in loc else "scale"),
                 f"unknown competency or scale '{scale}'; use a competency id "
                 f"({', '.join(model.competencies)}) or declare it under 'scales'",
             )
