@@ -73,6 +73,9 @@ def answer_for(item: dict[str, Any], strong: bool = True) -> Any:
         return item["options"][0]["id"]
     if kind == "best_worst":
         return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
+    if kind == "forced_choice":
+        first, second = item["options"][0]["id"], item["options"][1]["id"]
+        return {"most": first, "least": second} if strong else {"most": second, "least": first}
     if kind == "rate_each":
         return {o["id"]: item["min"] for o in item["options"]}
     return "Здравствуйте! " + "Текст ответа. " * 20

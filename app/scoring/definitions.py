@@ -527,6 +527,9 @@ class ForcedChoice(InstrumentBase):
         description="'design': loadings and means set by the authors, not yet estimated "
         "from responses; 'calibrated': estimated by `salesfit calibrate`"
     )
+    prompt: Text = Field(
+        description="the question over every block, e.g. 'Which is most like you?'"
+    )
     calibration: dict[str, str | int | float] | None = Field(
         default=None, description="for calibrated parameters: organisation, n, date"
     )

@@ -550,9 +550,7 @@ def _check_instrument(
         for i, block in enumerate(instrument.items):
             elements.append((("items", i), block.id, ""))
             for j, statement in enumerate(block.statements):
-                elements.append(
-                    (("items", i, "statements", j), statement.id, statement.competency)
-                )
+                elements.append((("items", i, "statements", j), statement.id, statement.competency))
     else:
         items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem] = instrument.items
         for i, item in enumerate(items):

@@ -146,7 +146,9 @@ class Design:
             order = rankings[b]
             if order is None:
                 continue
-            y[c] = 1.0 if order.index(int(i) - 3 * int(b)) < order.index(int(k) - 3 * int(b)) else 0.0
+            y[c] = (
+                1.0 if order.index(int(i) - 3 * int(b)) < order.index(int(k) - 3 * int(b)) else 0.0
+            )
         return y
 
 
@@ -189,7 +191,7 @@ def estimate(design: Design, y: Vector, *, iterations: int = 50) -> TraitEstimat
     hessian = -(grad_z.T * (r * (z + r))) @ grad_z - np.eye(d)
     covariance = np.linalg.inv(-hessian)
     return TraitEstimate(
-        design.traits, eta, np.sqrt(np.diag(covariance)), int(len(set(design.block[used])))
+        design.traits, eta, np.sqrt(np.diag(covariance)), len(set(design.block[used]))
     )
 
 
@@ -218,3 +220,43 @@ def score_rows(
         scores[p] = np.clip(50.0 + sd * result.eta, 0.0, 100.0)
         errors[p] = sd * result.se
     return design.traits, scores, errors, complete
+
+
+FAKING_TRANSPARENCY = 0.3
+"""In the response model, how much more desirable a positive statement looks than a
+negative one of the same declared mean to someone who wants to look good (utility SDs);
+the blocks are matched on the declared means, so this residual is what faking can use."""
+
+
+def desirability(design: Design) -> Vector:
+    """The desirability a faker sees in each statement: its declared mean, plus
+    FAKING_TRANSPARENCY for positive and minus it for negative statements."""
+    return design.mean + FAKING_TRANSPARENCY * np.sign(design.loading)
+
+
+def respond(
+    instrument: ForcedChoice,
+    traits: Mapping[str, float],
+    noise: Sequence[float],
+    *,
+    faking: float = 0.0,
+) -> list[dict[str, str]]:
+    """The picks of a person with these traits (SD units, missing = 0) under the model's
+    utilities t = mean + loading * trait + sqrt(uniqueness) * noise, plus `faking` times
+    each statement's desirability (a faker's shift towards what sounds good). `noise` gives
+    one standard normal draw per statement in file order."""
+    design = Design.of(instrument)
+    eta = np.array([float(traits.get(t, 0.0)) for t in design.traits])
+    utility = (
+        design.mean
+        + design.loading * eta[design.trait]
+        + np.sqrt(design.uniqueness) * np.asarray(noise, dtype=np.float64)
+        + faking * desirability(design)
+    )
+    answers = []
+    for b, block in enumerate(instrument.items):
+        order = np.argsort(-utility[3 * b : 3 * b + 3], kind="stable")
+        answers.append(
+            {"most": block.statements[order[0]].id, "least": block.statements[order[2]].id}
+        )
+    return answers

@@ -79,6 +79,8 @@ def fields_for(item: dict[str, Any], strong: bool = True) -> dict[str, Any]:
     value, item_id = answer_for(item, strong), item["id"]
     if item["type"] == "best_worst":
         return {f"{item_id}:best": value["best"], f"{item_id}:worst": value["worst"]}
+    if item["type"] == "forced_choice":
+        return {f"{item_id}:most": value["most"], f"{item_id}:least": value["least"]}
     if item["type"] == "rate_each":
         return {f"{item_id}:{option}": str(rating) for option, rating in value.items()}
     if item["type"] == "multiple_choice":
