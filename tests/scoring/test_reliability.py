@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from app.scoring.reliability import (
     BAND_Z,
-    MIN_REFERENCE_GROUP,
     ReferenceGroup,
     corrected_item_total,
     cronbach_alpha,
@@ -252,7 +251,6 @@ def test_percentile_rank_uses_mid_ranks() -> None:
 
 
 def test_a_reference_group_gives_percentiles_and_bands_only_from_30_people() -> None:
-    assert MIN_REFERENCE_GROUP == 30
     rng = np.random.default_rng(41)
     scores = rng.uniform(20, 80, size=30)
 
