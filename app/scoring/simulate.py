@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.scoring.definitions import (
+    ForcedChoice,
     Instrument,
     Key,
     Knowledge,
@@ -74,6 +75,7 @@ ORIENTATION_LOADING = {"persistence": 0.4, "communication": 0.3}
 """Correlation of the outbound orientation with competencies (through their specific parts)."""
 METHOD_SPECIFIC = {
     "self_report": 0.2,
+    "forced_choice": 0.2,
     "sjt": 0.2,
     "knowledge": 0.3,
     "work_sample": 0.1,
@@ -83,7 +85,13 @@ METHOD_SPECIFIC = {
 READING_WPM = 200.0
 READING_LOG_SD = 0.25
 ITEM_LOG_SD = 0.3
-ANSWER_SECONDS = {"self_report": 1.2, "sjt": 3.0, "knowledge": 1.5, "manager_rating": 3.0}
+ANSWER_SECONDS = {
+    "self_report": 1.2,
+    "forced_choice": 5.0,
+    "sjt": 3.0,
+    "knowledge": 1.5,
+    "manager_rating": 3.0,
+}
 FAST_SECONDS = 1.5
 GRM_SPACING = np.array([-2.0, -0.8, 0.3, 1.5])
 
@@ -215,6 +223,29 @@ class CriterionParameters:
     cuts: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class BlockParameters:
+    """The true Thurstonian parameters of a forced-choice block's three statements: the
+    declared (design) values with error, because design values are guesses."""
+
+    loading: NDArray[np.float64]  # signed
+    mean: NDArray[np.float64]
+    uniqueness: NDArray[np.float64]
+    desirability: NDArray[np.float64]  # what a faker sees
+
+
+FC_LOADING_ERROR = (0.7, 1.3)
+"""True loading = declared loading times U(0.7, 1.3)."""
+FC_MEAN_ERROR = 0.25
+"""True utility mean = declared mean + N(0, 0.25)."""
+FC_TRANSPARENCY = 0.3
+"""How much more desirable a positive statement looks than a negative one of the same
+declared mean, to a faker (utility SDs; the blocks are matched on declared means only)."""
+FC_FAKING_SHIFT = 3.0
+"""A faker's utilities: honest utility + FC_FAKING_SHIFT * desirability. At 3 the faker
+ranks by desirability nearly always (the analogue of the Likert faker's keyed maximum)."""
+
+
 def _sigmoid(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -269,6 +300,20 @@ class ItemBank:
                 elif isinstance(definition, Knowledge):
                     self.params[key] = ChoiceParameters(
                         float(rng.uniform(0.8, 1.8)), float(rng.normal(0.0, 0.8))
+                    )
+                elif isinstance(definition, ForcedChoice):
+                    block = next(b for b in definition.items if b.id == element.id)
+                    declared = np.array([st.loading for st in block.statements])
+                    keys = np.array([st.key for st in block.statements], dtype=np.float64)
+                    loading = keys * declared * rng.uniform(*FC_LOADING_ERROR, 3)
+                    mean = np.array([st.mean for st in block.statements]) + rng.normal(
+                        0.0, FC_MEAN_ERROR, 3
+                    )
+                    self.params[key] = BlockParameters(
+                        loading,
+                        mean,
+                        np.maximum(0.1, 1.0 - loading**2),
+                        mean + FC_TRANSPARENCY * keys,
                     )
                 elif isinstance(definition, WorkSample):
                     criterion = next(
@@ -336,6 +381,37 @@ def _self_report(
         keyed = _grm(rng, latent, bank.params[(instrument.id, item.id)], low)
         answers.append(low + high - keyed if item.key is Key.reverse else keyed)
     return answers, _seconds(rng, person, words, "self_report")
+
+
+def _forced_choice(
+    rng: np.random.Generator, bank: ItemBank, instrument: ForcedChoice, person: Person
+) -> tuple[list[Any], list[float]]:
+    """Thurstonian utilities with the bank's true parameters; a faker adds
+    FC_FAKING_SHIFT * desirability; random responders pick at random."""
+    answers: list[Any] = []
+    words: list[int] = []
+    for block in instrument.items:
+        words.append(_words(*(st.text.ru for st in block.statements)))
+        ids = [st.id for st in block.statements]
+        if person.kind in ("random", "random_fast"):
+            most, least = rng.choice(3, size=2, replace=False)
+            answers.append({"most": ids[int(most)], "least": ids[int(least)]})
+            continue
+        p = bank.params[(instrument.id, block.id)]
+        latent = np.array(
+            [
+                person.level(ORIENTATION)
+                if st.competency == ORIENTATION
+                else person.latent("forced_choice", st.competency)
+                for st in block.statements
+            ]
+        )
+        utility = p.mean + p.loading * latent + np.sqrt(p.uniqueness) * rng.standard_normal(3)
+        if person.kind == "faker":
+            utility = utility + FC_FAKING_SHIFT * p.desirability
+        order = np.argsort(-utility)
+        answers.append({"most": ids[int(order[0])], "least": ids[int(order[2])]})
+    return answers, _seconds(rng, person, words, "forced_choice")
 
 
 def _softmax_pick(rng: np.random.Generator, utilities: NDArray[np.float64]) -> int:
@@ -478,6 +554,8 @@ def raw_answers(
     """One person's raw answers to one instrument in `elements()` order, and seconds."""
     if isinstance(instrument, SelfReport):
         return _self_report(rng, bank, instrument, person)
+    if isinstance(instrument, ForcedChoice):
+        return _forced_choice(rng, bank, instrument, person)
     if isinstance(instrument, Sjt):
         return _sjt(rng, bank, instrument, person)
     if isinstance(instrument, Knowledge):
