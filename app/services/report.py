@@ -242,6 +242,7 @@ def _competencies(
                     "type_short": instrument_type_short(kind),
                     "weight": method.get("weight"),
                     "score": _number(method.get("score")),
+                    "parameters": method.get("parameters"),  # forced choice: design/calibrated
                 }
             )
         values = [m["score"] for m in methods if m["score"] is not None]
@@ -652,6 +653,14 @@ def _report(
         },
         "chart": _chart(model, person, competencies, language),
         "competencies": competencies,
+        "design_parameters": sorted(
+            {
+                str(m["title"])
+                for c in competencies
+                for m in c["methods"]
+                if m.get("parameters") == "design"
+            }
+        ),
         "reference_group": {
             "size": group.size,
             "minimum": MIN_REFERENCE_GROUP,
