@@ -12,7 +12,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 LANGUAGES: tuple[str, ...] = ("ru", "en")
 """Every text shown to a person must exist in each of these languages."""
@@ -519,6 +527,57 @@ class FcBlock(Definition):
         return self
 
 
+class FcCheckStatement(Definition):
+    id: Identifier
+    text: Text
+
+
+class FcPicks(Definition):
+    most: Identifier
+    least: Identifier
+
+
+class FcCheck(Definition):
+    """An instructed attention block: its statements tell the respondent what to pick
+    ("Mark this statement as 'most like me'"); `expected` is that pick. Not scored; two or
+    more failed checks raise `failed_attention` (validity.ATTENTION_FAILURES)."""
+
+    id: Identifier
+    statements: list[FcCheckStatement] = Field(min_length=3, max_length=3)
+    expected: FcPicks
+
+    @model_validator(mode="after")
+    def _expected(self) -> FcCheck:
+        ids = [s.id for s in self.statements]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the statements of a block need different ids")
+        for side in ("most", "least"):
+            if getattr(self.expected, side) not in ids:
+                raise ValueError(
+                    f"expected {side} '{getattr(self.expected, side)}' is not a statement of "
+                    f"this block; use one of: {', '.join(ids)}"
+                )
+        if self.expected.most == self.expected.least:
+            raise ValueError("expected most and least must be different statements")
+        return self
+
+
+FC_BLOCK_TAG = "fc_block"
+FC_CHECK_TAG = "fc_check"
+
+
+def _fc_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return FC_CHECK_TAG if "expected" in value else FC_BLOCK_TAG
+    return FC_CHECK_TAG if isinstance(value, FcCheck) else FC_BLOCK_TAG
+
+
+FcItem = Annotated[
+    Annotated[FcBlock, Tag(FC_BLOCK_TAG)] | Annotated[FcCheck, Tag(FC_CHECK_TAG)],
+    Discriminator(_fc_kind),
+]
+
+
 class ForcedChoice(InstrumentBase):
     """A forced-choice questionnaire scored by Thurstonian IRT (app/scoring/tirt.py)."""
 
@@ -533,7 +592,18 @@ class ForcedChoice(InstrumentBase):
     calibration: dict[str, str | int | float] | None = Field(
         default=None, description="for calibrated parameters: organisation, n, date"
     )
-    items: list[FcBlock] = Field(min_length=1)
+    items: list[FcItem] = Field(min_length=1)
+
+    @property
+    def blocks(self) -> list[FcBlock]:
+        """The scored blocks, in file order (attention checks left out)."""
+        return [item for item in self.items if isinstance(item, FcBlock)]
+
+    @model_validator(mode="after")
+    def _some_blocks(self) -> ForcedChoice:
+        if not self.blocks:
+            raise ValueError("needs at least one scored block (not only attention checks)")
+        return self
 
 
 Instrument = Annotated[

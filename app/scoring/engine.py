@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.scoring.definitions import ForcedChoice, Instrument, Key, ScaleKind, SelfReport
+from app.scoring.definitions import FcCheck, ForcedChoice, Instrument, Key, ScaleKind, SelfReport
 from app.scoring.reliability import ScaleReliability, scale_reliability
 from app.scoring.responses import elements, is_likert, item_scores, likert_item_scores
 from app.scoring.scales import Matrix, ScaleScores, key_likert, membership_matrix, scale_scores
 from app.scoring.validity import (
+    ATTENTION_FAILURES,
     failed_attention,
     impression_management,
     inconsistent,
@@ -30,7 +31,7 @@ def reported_scales(instrument: Instrument) -> list[str]:
     (those only raise the `failed_attention` flag). In order of first appearance."""
     if isinstance(instrument, ForcedChoice):
         return list(
-            dict.fromkeys(s.competency for block in instrument.items for s in block.statements)
+            dict.fromkeys(s.competency for block in instrument.blocks for s in block.statements)
         )
     hidden = {sid for sid, s in instrument.scales.items() if s.kind is ScaleKind.infrequency}
     ordered = dict.fromkeys(e.scale for e in elements(instrument))
@@ -194,7 +195,7 @@ def _score_forced_choice(
 ) -> InstrumentScores:
     """Traits by Thurstonian IRT (tirt.py); `item_scores` holds 1 for a complete block,
     0 for a partial one and NaN for an unanswered one (blocks have no score of their own)."""
-    from app.scoring.tirt import score_rows
+    from app.scoring.tirt import attention_failures, score_rows
 
     traits, values, errors, _complete = score_rows(instrument, rows)
     blocks = np.full((len(ids), len(instrument.items)), np.nan)
@@ -207,9 +208,11 @@ def _score_forced_choice(
         traits,
         values,
         np.repeat(counts[:, np.newaxis], len(traits), axis=1),
-        np.full(len(traits), len(instrument.items), dtype=np.int64),
+        np.full(len(traits), len(instrument.blocks), dtype=np.int64),
     )
     flags_by: dict[str, NDArray[np.bool_]] = {}
+    if any(isinstance(item, FcCheck) for item in instrument.items):
+        flags_by["failed_attention"] = attention_failures(instrument, rows) >= ATTENTION_FAILURES
     if item_seconds is not None:
         timing = np.asarray(item_seconds, dtype=np.float64)
         flags_by["too_fast"] = too_fast(timing, item_words(instrument))

@@ -22,9 +22,12 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from app.scoring.definitions import (
+    FC_BLOCK_TAG,
+    FC_CHECK_TAG,
     LANGUAGES,
     Battery,
     CompetencyModel,
+    FcBlock,
     ForcedChoice,
     Instrument,
     InstrumentType,
@@ -157,7 +160,7 @@ def scored_scales(instrument: Instrument) -> Iterator[tuple[str, str]]:
             for criterion in task.rubric:
                 yield criterion.id, criterion.scale
     elif isinstance(instrument, ForcedChoice):
-        for block in instrument.items:
+        for block in instrument.blocks:
             for statement in block.statements:
                 yield statement.id, statement.competency
     else:
@@ -369,6 +372,7 @@ def _validation_problems(source: _Source, exc: ValidationError, strip_first: boo
             loc = loc[1:]  # the discriminated union's tag, e.g. 'self_report'
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
+        loc = tuple(part for part in loc if part not in (FC_BLOCK_TAG, FC_CHECK_TAG))
         source.problem(loc, _message(error))
 
 
@@ -547,10 +551,15 @@ def _check_instrument(
             for j, criterion in enumerate(task.rubric):
                 elements.append((("items", i, "rubric", j), criterion.id, criterion.scale))
     elif isinstance(instrument, ForcedChoice):
-        for i, block in enumerate(instrument.items):
-            elements.append((("items", i), block.id, ""))
-            for j, statement in enumerate(block.statements):
-                elements.append((("items", i, "statements", j), statement.id, statement.competency))
+        for i, fc_item in enumerate(instrument.items):
+            elements.append((("items", i), fc_item.id, ""))
+            if isinstance(fc_item, FcBlock):
+                for j, statement in enumerate(fc_item.statements):
+                    place: Loc = ("items", i, "statements", j)
+                    elements.append((place, statement.id, statement.competency))
+            else:
+                for j, check in enumerate(fc_item.statements):
+                    elements.append((("items", i, "statements", j), check.id, ""))
     else:
         items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem] = instrument.items
         for i, item in enumerate(items):

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from app.scoring.definitions import (
     FcBlock,
+    FcCheck,
     ForcedChoice,
     Instrument,
     Key,
@@ -230,7 +231,7 @@ def _criterion(criterion: RubricCriterion) -> Element:
     return Element(criterion.id, criterion.scale, lambda p: 100.0 * p / criterion.max_points, parse)
 
 
-def _forced_choice(block: FcBlock) -> Element:
+def _forced_choice(block: FcBlock | FcCheck) -> Element:
     """A block: the answer is {"most": id, "least": id}; one pick alone is kept as a partial
     answer. The block has no item score of its own (NaN): the traits are estimated from all
     blocks together (tirt.py), so `score_instrument` takes its own path for this type."""

@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.scoring.definitions import (
+    FcCheck,
     ForcedChoice,
     Instrument,
     Key,
@@ -302,7 +303,9 @@ class ItemBank:
                         float(rng.uniform(0.8, 1.8)), float(rng.normal(0.0, 0.8))
                     )
                 elif isinstance(definition, ForcedChoice):
-                    block = next(b for b in definition.items if b.id == element.id)
+                    block = next((b for b in definition.blocks if b.id == element.id), None)
+                    if block is None:  # an attention check: answered as instructed
+                        continue
                     declared = np.array([st.loading for st in block.statements])
                     keys = np.array([st.key for st in block.statements], dtype=np.float64)
                     loading = keys * declared * rng.uniform(*FC_LOADING_ERROR, 3)
@@ -396,6 +399,13 @@ def _forced_choice(
         if person.kind in ("random", "random_fast"):
             most, least = rng.choice(3, size=2, replace=False)
             answers.append({"most": ids[int(most)], "least": ids[int(least)]})
+            continue
+        if isinstance(block, FcCheck):  # as instructed; an honest person slips at SLIP_RATE
+            if person.kind != "faker" and rng.uniform() < SLIP_RATE:
+                most, least = rng.choice(3, size=2, replace=False)
+                answers.append({"most": ids[int(most)], "least": ids[int(least)]})
+            else:
+                answers.append({"most": block.expected.most, "least": block.expected.least})
             continue
         p = bank.params[(instrument.id, block.id)]
         latent = np.array(

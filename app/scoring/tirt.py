@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.scoring.definitions import FcBlock, ForcedChoice
+from app.scoring.definitions import FcBlock, FcCheck, ForcedChoice
 
 Vector = NDArray[np.float64]
 
@@ -118,10 +118,11 @@ class Design:
 
     @classmethod
     def of(cls, instrument: ForcedChoice) -> Design:
-        traits = list(dict.fromkeys(s.competency for b in instrument.items for s in b.statements))
-        statements = [s for b in instrument.items for s in b.statements]
+        blocks = instrument.blocks
+        traits = list(dict.fromkeys(s.competency for b in blocks for s in b.statements))
+        statements = [s for b in blocks for s in b.statements]
         first, second, block = [], [], []
-        for b in range(len(instrument.items)):
+        for b in range(len(blocks)):
             base = 3 * b
             for i, k in ((0, 1), (0, 2), (1, 2)):
                 first.append(base + i)
@@ -210,9 +211,13 @@ def score_rows(
     n, d = len(rows), len(design.traits)
     scores, errors = np.full((n, d), np.nan), np.full((n, d), np.nan)
     complete = np.zeros(n, dtype=np.int64)
-    needed = math.ceil(MIN_BLOCKS_SHARE * len(instrument.items) - 1e-9)
-    for p, row in enumerate(rows):
-        orders = [ranking(block, pick) for block, pick in zip(instrument.items, row, strict=True)]
+    needed = math.ceil(MIN_BLOCKS_SHARE * len(instrument.blocks) - 1e-9)
+    scored = [k for k, item in enumerate(instrument.items) if isinstance(item, FcBlock)]
+    for p, full_row in enumerate(rows):
+        if len(full_row) != len(instrument.items):
+            raise ValueError(f"expected {len(instrument.items)} answers, got {len(full_row)}")
+        row = [full_row[k] for k in scored]
+        orders = [ranking(block, pick) for block, pick in zip(instrument.blocks, row, strict=True)]
         complete[p] = sum(order is not None for order in orders)
         if complete[p] < needed:
             continue
@@ -234,6 +239,20 @@ def desirability(design: Design) -> Vector:
     return design.mean + FAKING_TRANSPARENCY * np.sign(design.loading)
 
 
+def attention_failures(instrument: ForcedChoice, rows: Sequence[Sequence[Any]]) -> Vector:
+    """Per row, the attention checks not answered as instructed (an unanswered or partial
+    check is not counted: it is missing, not failed)."""
+    checks = [(k, item) for k, item in enumerate(instrument.items) if isinstance(item, FcCheck)]
+    out = np.zeros(len(rows))
+    for p, row in enumerate(rows):
+        for k, check in checks:
+            pick = row[k]
+            if not pick or "most" not in pick or "least" not in pick:
+                continue
+            out[p] += pick["most"] != check.expected.most or pick["least"] != check.expected.least
+    return out
+
+
 def respond(
     instrument: ForcedChoice,
     traits: Mapping[str, float],
@@ -243,8 +262,9 @@ def respond(
 ) -> list[dict[str, str]]:
     """The picks of a person with these traits (SD units, missing = 0) under the model's
     utilities t = mean + loading * trait + sqrt(uniqueness) * noise, plus `faking` times
-    each statement's desirability (a faker's shift towards what sounds good). `noise` gives
-    one standard normal draw per statement in file order."""
+    each statement's desirability (a faker's shift towards what sounds good), for every item
+    in file order; attention checks are answered as instructed. `noise` gives one standard
+    normal draw per statement of the scored blocks in file order."""
     design = Design.of(instrument)
     eta = np.array([float(traits.get(t, 0.0)) for t in design.traits])
     utility = (
@@ -254,9 +274,14 @@ def respond(
         + faking * desirability(design)
     )
     answers = []
-    for b, block in enumerate(instrument.items):
+    b = 0
+    for item in instrument.items:
+        if isinstance(item, FcCheck):
+            answers.append({"most": item.expected.most, "least": item.expected.least})
+            continue
         order = np.argsort(-utility[3 * b : 3 * b + 3], kind="stable")
         answers.append(
-            {"most": block.statements[order[0]].id, "least": block.statements[order[2]].id}
+            {"most": item.statements[order[0]].id, "least": item.statements[order[2]].id}
         )
+        b += 1
     return answers

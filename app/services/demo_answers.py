@@ -144,10 +144,10 @@ def forced_choice_answers(
     sd = instrument.prior_reliability.sd if instrument.prior_reliability else 16.0
     traits = {
         s.competency: (_level(levels, s.competency) - 50) / sd
-        for block in instrument.items
+        for block in instrument.blocks
         for s in block.statements
     }
-    noise = [rng.gauss(0, 1) for block in instrument.items for _ in block.statements]
+    noise = [rng.gauss(0, 1) for block in instrument.blocks for _ in block.statements]
     picks = respond(instrument, traits, noise, faking=1.5 if style == "faking" else 0.0)
     return {block.id: pick for block, pick in zip(instrument.items, picks, strict=True)}
 

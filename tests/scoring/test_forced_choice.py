@@ -15,7 +15,7 @@ import yaml
 
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring import simulate as sim
-from app.scoring.definitions import ForcedChoice
+from app.scoring.definitions import FcCheck, ForcedChoice
 from app.scoring.errors import DefinitionError
 from app.scoring.loader import Catalog, load_catalog
 from app.scoring.person import score_person
@@ -110,7 +110,7 @@ def test_parameters_must_say_design_or_calibrated(tree: Path) -> None:
 
 
 def test_the_shipped_questionnaire_is_built_as_the_issue_asks() -> None:
-    statements = [s for block in FC.items for s in block.statements]
+    statements = [s for block in FC.blocks for s in block.statements]
     per_trait: dict[str, list[int]] = {}
     for s in statements:
         per_trait.setdefault(s.competency, []).append(s.key)
@@ -118,11 +118,11 @@ def test_the_shipped_questionnaire_is_built_as_the_issue_asks() -> None:
     for trait, keys in per_trait.items():
         assert len(keys) >= 8, trait
         assert keys.count(-1) >= 2 and keys.count(1) >= 2, trait  # both directions
-    for block in FC.items:
+    for block in FC.blocks:
         means = [s.mean for s in block.statements]
         assert max(means) - min(means) <= 0.3, f"{block.id} is not matched on desirability"
-    mixed = sum(len({s.key for s in block.statements}) == 2 for block in FC.items)
-    assert mixed >= len(FC.items) / 2
+    mixed = sum(len({s.key for s in block.statements}) == 2 for block in FC.blocks)
+    assert mixed >= len(FC.blocks) / 2
     assert FC.parameters == "design"
 
 
@@ -142,9 +142,12 @@ def picks_favouring(trait: str) -> list[dict[str, str]]:
     """The answers of someone for whom `trait` always describes them best (positive
     statements of it most like them, negative ones least), others in file order."""
     answers = []
-    for block in FC.items:
-        ids = [s.id for s in block.statements]
-        mine = next((s for s in block.statements if s.competency == trait), None)
+    for item in FC.items:
+        ids = [s.id for s in item.statements]
+        if isinstance(item, FcCheck):
+            answers.append({"most": item.expected.most, "least": item.expected.least})
+            continue
+        mine = next((s for s in item.statements if s.competency == trait), None)
         if mine is None:
             answers.append({"most": ids[0], "least": ids[2]})
             continue
@@ -173,9 +176,10 @@ def test_picks_move_the_chosen_trait_up_and_the_rejected_down() -> None:
 def test_the_standard_error_comes_from_the_posterior_and_shrinks_with_blocks() -> None:
     design = Design.of(FC)
     rng = np.random.default_rng(5)
-    answers = respond(FC, {}, rng.standard_normal(3 * len(FC.items)))
+    answers = respond(FC, {}, rng.standard_normal(3 * len(FC.blocks)))
     orders = []
-    for block, pick in zip(FC.items, answers, strict=True):
+    picks = [a for item, a in zip(FC.items, answers, strict=True) if not isinstance(item, FcCheck)]
+    for block, pick in zip(FC.blocks, picks, strict=True):
         ids = [s.id for s in block.statements]
         most, least = ids.index(pick["most"]), ids.index(pick["least"])
         orders.append([most, 3 - most - least, least])
@@ -190,7 +194,7 @@ def test_a_partial_block_is_kept_but_scored_as_missing() -> None:
     ids = [s.id for s in FC.items[0].statements]
     assert element.parse({"most": ids[0]}) == {"most": ids[0]}
     rng = np.random.default_rng(9)
-    answers = respond(FC, {}, rng.standard_normal(3 * len(FC.items)))
+    answers = respond(FC, {}, rng.standard_normal(3 * len(FC.blocks)))
     partial = [dict(a) for a in answers]
     partial[0] = {"most": answers[0]["most"]}  # least not given
     dropped = [dict(a) for a in answers]
@@ -199,17 +203,18 @@ def test_a_partial_block_is_kept_but_scored_as_missing() -> None:
     without = score_rows(FC, [dropped])
     np.testing.assert_allclose(with_partial[1], without[1])
     np.testing.assert_allclose(with_partial[2], without[2])
-    assert with_partial[3][0] == len(FC.items) - 1
+    assert with_partial[3][0] == len(FC.blocks) - 1
 
 
 def test_too_few_complete_blocks_leave_every_trait_missing() -> None:
     rng = np.random.default_rng(2)
-    answers: list[Any] = respond(FC, {}, rng.standard_normal(3 * len(FC.items)))
-    for b in range(len(answers) // 2):
-        answers[b] = {"most": answers[b]["most"]}
+    answers: list[Any] = respond(FC, {}, rng.standard_normal(3 * len(FC.blocks)))
+    scored = [k for k, item in enumerate(FC.items) if not isinstance(item, FcCheck)]
+    for k in scored[: len(scored) // 2]:
+        answers[k] = {"most": answers[k]["most"]}
     _, scores, errors, complete = score_rows(FC, [answers])
     assert np.isnan(scores).all() and np.isnan(errors).all()
-    assert complete[0] == len(FC.items) - len(FC.items) // 2
+    assert complete[0] == len(scored) - len(scored) // 2
 
 
 @pytest.mark.parametrize(
@@ -261,3 +266,45 @@ def test_a_forced_choice_method_enters_the_decision_with_its_own_se_and_says_des
     assert method["se"] is not None and 0 < method["se"] < 16
     assert method["effective_weight"] > 0
     assert result.payload["profile_scales"]["sales_orientation"]["score"] is not None
+
+
+# ----------------------------------------------------------------------------- attention
+
+
+def answers_of(seed: int) -> list[dict[str, str]]:
+    rng = np.random.default_rng(seed)
+    return respond(FC, {}, rng.standard_normal(3 * len(FC.blocks)))
+
+
+def checks() -> list[int]:
+    return [k for k, item in enumerate(FC.items) if isinstance(item, FcCheck)]
+
+
+def flags_of(answers: list[dict[str, str]]) -> list[str]:
+    from app.scoring.engine import score_instrument
+
+    return score_instrument(FC, ["p"], rows=[answers]).flags[0]
+
+
+def test_one_missed_check_is_a_slip_two_raise_failed_attention() -> None:
+    answers = answers_of(1)
+    assert flags_of(answers) == []
+    first, second = checks()[:2]
+    for k in (first,):
+        check = FC.items[k]
+        answers[k] = {"most": check.expected.least, "least": check.expected.most}
+    assert flags_of(answers) == []  # one slip is tolerated
+    check = FC.items[second]
+    answers[second] = {"most": check.expected.least, "least": check.expected.most}
+    assert flags_of(answers) == ["failed_attention"]
+
+
+def test_a_check_block_is_refused_when_its_expected_pick_is_not_one_of_its_statements(
+    tree: Path,
+) -> None:
+    def change(data: Any) -> None:
+        k = next(i for i, item in enumerate(data["items"]) if "expected" in item)
+        data["items"][k]["expected"]["most"] = "elsewhere"
+
+    found = problems_after(tree, change)
+    assert len(found) == 1 and "expected most 'elsewhere'" in found[0]
