@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.scoring.definitions import (
+    FcCheck,
     ForcedChoice,
     Instrument,
     Key,
@@ -149,7 +150,11 @@ def forced_choice_answers(
     }
     noise = [rng.gauss(0, 1) for block in instrument.blocks for _ in block.statements]
     picks = respond(instrument, traits, noise, faking=1.5 if style == "faking" else 0.0)
-    return {block.id: pick for block, pick in zip(instrument.items, picks, strict=True)}
+    answers = {item.id: pick for item, pick in zip(instrument.items, picks, strict=True)}
+    if style == "faking":  # misses two attention checks, as on the Likert questionnaire
+        for check in [item for item in instrument.items if isinstance(item, FcCheck)][:2]:
+            answers[check.id] = {"most": check.expected.least, "least": check.expected.most}
+    return answers
 
 
 def _knowledge(
