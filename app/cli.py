@@ -321,6 +321,65 @@ def _person_session(org: str, email: str) -> tuple[Session, Person]:
     return session, person
 
 
+@cli.command("rescore")
+def rescore_command(
+    org: Annotated[
+        str | None, typer.Option(help="Only this organisation (its slug); default: all.")
+    ] = None,
+    campaign: Annotated[int | None, typer.Option(help="Only this campaign (its number).")] = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Store the new results (default: a dry run).")
+    ] = False,
+) -> None:
+    """Score completed assessments again with the current engine and model.
+
+    Only results from an earlier engine or model version are scored again. Without --apply
+    nothing changes: each line says what would. With --apply each new result is stored as
+    a new snapshot (the old ones are kept) and recorded in the audit trail."""
+    from sqlmodel import col, select
+
+    from app.models import Organisation
+    from app.services.rescore import campaign_organisation, rescore
+
+    settings = get_settings()
+    catalog = _catalog_or_exit(settings)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        statement = select(Organisation).order_by(col(Organisation.id))
+        if org is not None:
+            statement = statement.where(Organisation.slug == org)
+        organisations = list(session.exec(statement).all())
+        if org is not None and not organisations:
+            raise _fail(f"Error: no organisation '{org}'. Nothing was scored.")
+        if campaign is not None:
+            owner = campaign_organisation(session, campaign)
+            organisations = [o for o in organisations if o.id == owner]
+            if not organisations:
+                where = f" in organisation '{org}'" if org else ""
+                raise _fail(f"Error: no campaign {campaign}{where}. Nothing was scored.")
+    changes = []
+    for organisation in organisations:
+        with Session(engine) as session:
+            changes += rescore(
+                session, catalog, organisation=organisation, campaign_id=campaign, apply=apply
+            )
+    for change in changes:
+        typer.echo(change.line())
+    differ = sum(1 for c in changes if c.outcome_changed)
+    if not changes:
+        typer.echo("Every completed result is already scored by the current engine and model.")
+    elif apply:
+        typer.echo(
+            f"Stored {len(changes)} new result(s), {differ} with another outcome; the earlier "
+            "results are kept. Each is in the audit trail as result.rescored."
+        )
+    else:
+        typer.echo(
+            f"Dry run: {len(changes)} result(s) would be scored again, {differ} with another "
+            "outcome; nothing was stored. Run again with --apply to store them."
+        )
+
+
 @cli.command("export-person")
 def export_person_command(
     email: Annotated[str, typer.Option(help="The person's e-mail.")],

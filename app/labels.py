@@ -127,12 +127,50 @@ def recommendation_label(code: str | None) -> str:
         "passive": _("Passive sales"),
         "both": _("Both active and passive sales"),
         "neither": _("Neither active nor passive sales"),
+        "uncertain": _("Undecided: the evidence does not decide"),
+        "insufficient_data": _("Not enough data to decide"),
+        "invalid": _("Invalid: the answers cannot be relied on"),
     }
     return _pick(code, labels, _("No recommendation"))
 
 
+def outcome_short(code: str | None) -> str:
+    """An outcome in one or two words, for a narrow table cell (the full label is its title)."""
+    labels = {
+        "active": _("Active"),
+        "passive": _("Passive"),
+        "both": _("Both"),
+        "neither": _("Neither"),
+        "uncertain": _("Undecided"),
+        "insufficient_data": _("Too little data"),
+        "invalid": _("Invalid"),
+    }
+    return _pick(code, labels, "—")
+
+
+def next_step_label(code: str) -> str:
+    """What would decide an `uncertain` outcome."""
+    labels = {
+        "interview": _("a structured interview on the competencies named"),
+        "manager_rating": _("the manager's rating"),
+        "retest": _("a retest"),
+    }
+    return _pick(code, labels)
+
+
+def engine_label(version: str | None) -> str:
+    """The note on a result stored by the engine before intervals and outcomes (engine 1)."""
+    return _("Scored by the earlier engine (model version %(version)s).") % {
+        "version": version or "—"
+    }
+
+
 def confidence_label(code: str | None) -> str:
     return _pick(code, {"high": _("high"), "medium": _("medium"), "low": _("low")}, "—")
+
+
+def severity_label(severity: str) -> str:
+    return _pick(severity, {"serious": _("serious"), "caution": _("caution")})
 
 
 def flag_text(code: str, language: str) -> str:

@@ -10,6 +10,11 @@ y = cy + r*sin(theta) (SVG's y grows downwards). Rings mark 25, 50, 75 and 100. 
 value is drawn at the centre and marked with a small hollow circle on its axis, so the
 outline never pretends to know it. Each series has its own colour *and* stroke dash, so the
 chart reads without colour (black-and-white print); a legend inside the SVG names them.
+
+Labels are set at body-text size (the chart is meant to be shown about as wide as its
+viewBox, and scales down on a phone), wrapped at word boundaries, and the viewBox is
+computed from their extents (a generous width estimate per character), so no label is ever
+clipped, whatever the language.
 """
 
 from __future__ import annotations
@@ -20,11 +25,37 @@ from dataclasses import dataclass
 from html import escape
 
 RINGS = (25, 50, 75, 100)
-FONT_SIZE = 12.5
-CHAR_WIDTH = 0.56 * FONT_SIZE  # a rough average for a sans-serif face
-LABEL_CHARS = 14  # wrap axis labels at about this many characters per line
+FONT_SIZE = 15.0  # axis labels and legend: body-text size when the chart is shown at 1:1
+TICK_SIZE = 11.0
+LINE_STEP = 1.2  # line height of a wrapped label, in font sizes
+LABEL_CHARS = 16  # wrap axis labels at about this many characters per line (words stay whole)
 LABEL_LINES = 3
-LEGEND_ROW = 18.0
+LABEL_GAP = 10.0  # between the 100 ring and its label
+LEGEND_ROW = 20.0
+LEGEND_SWATCH = 38.0  # the sample line and the gap before its name
+MARGIN = 6.0
+
+# Advance widths in ems, rounded up from DejaVu Sans (the widest common sans-serif face, the
+# default on Linux): the viewBox is computed from these, so a label is never clipped. The
+# browser test measures the real boxes.
+_NARROW = frozenset(" .,:;'!|()[]-ilIjtfr1")
+_WIDE = frozenset("mwMWшщжюыфмШЩЖЮЫФМДд@%")
+
+
+def text_width(text: str, font_size: float = FONT_SIZE) -> float:
+    """A generous estimate of the rendered width of `text` at `font_size`."""
+    ems = 0.0
+    for char in text:
+        if char in _NARROW:
+            ems += 0.4
+        elif char in _WIDE:
+            ems += 0.95
+        elif char.isupper():
+            ems += 0.75
+        else:
+            ems += 0.62
+    return ems * font_size
+
 
 # (colour, dash) per series in order; colours differ in lightness too, for grey printers.
 STYLES: tuple[tuple[str, str], ...] = (
@@ -46,6 +77,28 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle: left, top, right, bottom."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Label:
+    """An axis label placed around a centre at (0, 0): its lines, anchor, the x of every
+    line, the baseline of the first, and the box the text fills."""
+
+    lines: tuple[str, ...]
+    anchor: str
+    x: float
+    first: float
+    box: Box
+
+
+@dataclass(frozen=True)
 class Layout:
     """Where the chart sits in its viewBox."""
 
@@ -54,22 +107,67 @@ class Layout:
     cx: float
     cy: float
     radius: float
-
-
-def layout(size: float, series_count: int = 0) -> Layout:
-    """The geometry for a chart `size` units tall (before the legend); labels get room
-    on every side."""
-    radius = size * 0.3
-    label_room = LABEL_CHARS * CHAR_WIDTH + 20
-    width = 2 * (radius + label_room)
-    top = radius + LABEL_LINES * FONT_SIZE * 1.15 + 16
-    height = top + radius + 2 * FONT_SIZE * 1.15 + 20 + series_count * LEGEND_ROW
-    return Layout(round(width, 2), round(height, 2), round(width / 2, 2), round(top, 2), radius)
+    legend_top: float = 0.0
+    legend_x: float = 0.0
 
 
 def angle(index: int, count: int) -> float:
     """The angle of axis `index` of `count`, in radians, clockwise from the top."""
     return -math.pi / 2 + 2 * math.pi * index / count
+
+
+def place_label(text: str, index: int, count: int, radius: float) -> Label:
+    """Axis `index`'s label beyond the 100 ring, relative to the centre: wrapped, anchored
+    away from the chart, with the box it covers (ascent 0.8, descent 0.25 of the font)."""
+    theta = angle(index, count)
+    cos, sin = math.cos(theta), math.sin(theta)
+    distance = radius + LABEL_GAP
+    x, y = distance * cos, distance * sin
+    anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
+    lines = tuple(wrap(text))
+    step = FONT_SIZE * LINE_STEP
+    if sin < -0.5:  # above the chart: the block grows upwards
+        first = y - (len(lines) - 1) * step - FONT_SIZE * 0.25
+    elif sin > 0.5:  # below: it starts under the tip
+        first = y + FONT_SIZE * 0.85
+    else:  # beside: centred on the axis
+        first = y - (len(lines) - 1) * step / 2 + FONT_SIZE * 0.35
+    widest = max(text_width(line) for line in lines)
+    left = {"start": x, "end": x - widest, "middle": x - widest / 2}[anchor]
+    box = Box(
+        left,
+        first - FONT_SIZE * 0.8,
+        left + widest,
+        first + (len(lines) - 1) * step + FONT_SIZE * 0.25,
+    )
+    return Label(lines, anchor, x, first, box)
+
+
+def layout(size: float = 360, axes: Sequence[str] = (), legend: Sequence[str] = ()) -> Layout:
+    """The geometry of a chart of radius `size`/3: the viewBox holds the rings, every axis
+    label (`axes`) and a legend row per name of `legend` under the chart, with a margin."""
+    radius = size / 3
+    boxes = [Box(-radius, -radius - TICK_SIZE, radius, radius)]
+    boxes += [place_label(a, i, len(axes), radius).box for i, a in enumerate(axes)]
+    left = min(b.left for b in boxes) - MARGIN
+    top = min(b.top for b in boxes) - MARGIN
+    right = max(b.right for b in boxes) + MARGIN
+    bottom = max(b.bottom for b in boxes) + MARGIN
+    legend_width = max((LEGEND_SWATCH + text_width(n) for n in legend), default=0.0)
+    left = min(left, -legend_width / 2 - MARGIN)
+    right = max(right, legend_width / 2 + MARGIN)
+    legend_top = bottom + (6 if legend else 0)
+    height = legend_top + len(legend) * LEGEND_ROW + (MARGIN if legend else 0) - top
+    cx, cy = -left, -top
+    return Layout(
+        round(right - left, 2),
+        round(height, 2),
+        round(cx, 2),
+        round(cy, 2),
+        radius,
+        round(legend_top + cy, 2),
+        round(cx - legend_width / 2, 2),
+    )
 
 
 def clip(value: float) -> float:
@@ -94,8 +192,9 @@ def _points(pairs: Sequence[tuple[float, float]]) -> str:
 
 
 def wrap(text: str, width: int = LABEL_CHARS, lines: int = LABEL_LINES) -> list[str]:
-    """Words into at most `lines` lines of about `width` characters; the last is shortened
-    with an ellipsis when the text does not fit."""
+    """Words into at most `lines` lines of about `width` characters (a longer word keeps a
+    line of its own, never cut); the last line is shortened with an ellipsis when the text
+    does not fit."""
     out: list[str] = []
     current = ""
     for word in text.split():
@@ -113,26 +212,15 @@ def wrap(text: str, width: int = LABEL_CHARS, lines: int = LABEL_LINES) -> list[
 
 
 def _label(geometry: Layout, index: int, count: int, text: str) -> str:
-    theta = angle(index, count)
-    distance = geometry.radius + 12
-    x = geometry.cx + distance * math.cos(theta)
-    y = geometry.cy + distance * math.sin(theta)
-    cos, sin = math.cos(theta), math.sin(theta)
-    anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
-    lines = wrap(text)
-    step = FONT_SIZE * 1.15
-    if sin < -0.5:  # above the chart: the block grows upwards
-        first = y - (len(lines) - 1) * step
-    elif sin > 0.5:  # below: it starts under the tip
-        first = y + FONT_SIZE * 0.8
-    else:  # beside: centred on the axis
-        first = y - (len(lines) - 1) * step / 2 + FONT_SIZE * 0.35
+    placed = place_label(text, index, count, geometry.radius)
+    x = geometry.cx + placed.x
+    step = FONT_SIZE * LINE_STEP
     spans = "".join(
-        f'<tspan x="{_n(x)}" y="{_n(first + k * step)}">{escape(line)}</tspan>'
-        for k, line in enumerate(lines)
+        f'<tspan x="{_n(x)}" y="{_n(geometry.cy + placed.first + k * step)}">{escape(line)}</tspan>'
+        for k, line in enumerate(placed.lines)
     )
     return (
-        f'<text class="axis-label" data-axis="{index}" text-anchor="{anchor}">'
+        f'<text class="axis-label" data-axis="{index}" text-anchor="{placed.anchor}">'
         f"<title>{escape(text)}</title>{spans}</text>"
     )
 
@@ -159,7 +247,8 @@ def radar_svg(
         if len(s.values) != count:
             raise ValueError(f"series {s.name!r} has {len(s.values)} values for {count} axes")
     any_missing = any(v is None or not math.isfinite(v) for s in series for v in s.values)
-    geometry = layout(size, len(series) + (1 if any_missing else 0))
+    legend = [s.name for s in series] + ([missing_label] if any_missing else [])
+    geometry = layout(size, axes, legend)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="radar" '
         f'viewBox="0 0 {_n(geometry.width)} {_n(geometry.height)}" '
@@ -184,7 +273,7 @@ def radar_svg(
     grid.append("</g>")
     parts.extend(grid)
 
-    ticks = ['<g class="ticks" fill="#5b6575" font-size="10" text-anchor="start">']
+    ticks = [f'<g class="ticks" fill="#5b6575" font-size="{_n(TICK_SIZE)}" text-anchor="start">']
     for ring in (0, *RINGS):
         y = geometry.cy - geometry.radius * ring / 100
         ticks.append(f'<text x="{_n(geometry.cx + 3)}" y="{_n(y - 2)}">{ring}</text>')
@@ -195,9 +284,7 @@ def radar_svg(
     parts.extend(_label(geometry, i, count, axis) for i, axis in enumerate(axes))
     parts.append("</g>")
 
-    rows = len(series) + (1 if any_missing else 0)
-    legend_top = geometry.height - rows * LEGEND_ROW - 4
-    x0 = geometry.cx - 110
+    legend_top, x0 = geometry.legend_top, geometry.legend_x
     plain = 0
     for number, s in enumerate(series):
         if s.emphasis:
@@ -229,14 +316,14 @@ def radar_svg(
             f'<g class="legend-item" data-series="{number}">'
             f'<line x1="{_n(x0)}" y1="{_n(y)}" x2="{_n(x0 + 30)}" y2="{_n(y)}" '
             f'stroke="{colour}" stroke-width="{_n(width)}"{dash_attr}/>'
-            f'<text x="{_n(x0 + 38)}" y="{_n(y + 4)}" fill="#1d2430">{escape(s.name)}</text></g>'
+            f'<text x="{_n(x0 + LEGEND_SWATCH)}" y="{_n(y + 5)}" fill="#1d2430">{escape(s.name)}</text></g>'
         )
     if any_missing:
         y = legend_top + len(series) * LEGEND_ROW + LEGEND_ROW / 2
         parts.append(
             f'<g class="legend-item legend-missing"><circle cx="{_n(x0 + 15)}" cy="{_n(y)}" r="3" '
             f'fill="#fff" stroke="#1d2430" stroke-width="1.2"/>'
-            f'<text x="{_n(x0 + 38)}" y="{_n(y + 4)}" fill="#1d2430">{escape(missing_label)}</text></g>'
+            f'<text x="{_n(x0 + LEGEND_SWATCH)}" y="{_n(y + 5)}" fill="#1d2430">{escape(missing_label)}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)

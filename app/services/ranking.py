@@ -28,6 +28,7 @@ from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.db import utcnow
 from app.i18n import gettext as _
 from app.ids import parse_id
@@ -37,12 +38,28 @@ from app.scoring.validity import FLAGS
 from app.services.audit import record_event
 from app.services.errors import Invalid, NotFound
 from app.services.reviews import completed_results, managed_by
+from app.services.snapshot_view import (
+    DECISIVE,
+    OUTCOMES,
+    engine_of,
+    fit_interval,
+    interval_text,
+    percent,
+)
 
-RECOMMENDATIONS = ("both", "active", "passive", "neither")
+RECOMMENDATIONS = OUTCOMES
+"""Every outcome a filter can ask for: the four decisive ones, then uncertain,
+insufficient_data and invalid."""
+DEFAULT_OUTCOMES = tuple(o for o in OUTCOMES if o in DECISIVE)
+"""Without an outcome filter the ranking shows only decisive results: an invalid result or
+one with too little data has nothing to rank by, and an undecided one is one click away
+(its count and link are on the page)."""
 CONFIDENCES = ("low", "medium", "high")
 """Confidence levels, lowest first."""
 ORDERS = ("asc", "desc")
 FIT_SORT = "fit:"
+PROBABILITY_SORT = "probability:"
+EITHER = "either"
 COMPETENCY_SORT = "competency:"
 PLAIN_SORTS = ("recommendation", "confidence", "flags", "name")
 ASCENDING_FIRST = frozenset({"name", "flags"})
@@ -77,6 +94,37 @@ class RankingRow:
     def fit(self, profile_id: str) -> float | None:
         return _number((self.scores.get("fit") or {}).get(profile_id))
 
+    def fit_text(self, profile_id: str) -> str:
+        """The fit index with its interval, "68 (61–75)"; "—" without one."""
+        return interval_text(*fit_interval(self.snapshot, profile_id))
+
+    def probability(self, profile_id: str) -> float | None:
+        """P(meets the role) for a profile; for `either` the higher of the two."""
+        found = self.scores.get("probabilities") or {}
+        if profile_id == EITHER:
+            values = [v for v in (_number(x) for x in found.values()) if v is not None]
+            return max(values) if values else None
+        return _number(found.get(profile_id))
+
+    def probability_text(self, profile_id: str) -> str:
+        return percent(self.probability(profile_id))
+
+    @property
+    def engine(self) -> int:
+        return engine_of(self.scores)
+
+    def competency_text(self, competency_id: str) -> str:
+        entry = (self.scores.get("competencies") or {}).get(competency_id) or {}
+        return interval_text(
+            _number(entry.get("score")), _number(entry.get("low")), _number(entry.get("high"))
+        )
+
+    def measured(self, competency_id: str) -> bool:
+        entry = (self.scores.get("competencies") or {}).get(competency_id) or {}
+        if isinstance(entry.get("measured"), bool):
+            return bool(entry["measured"])
+        return self.competency(competency_id) is not None
+
     def qualifies(self, profile_id: str) -> bool | None:
         value = (self.scores.get("qualifies") or {}).get(profile_id)
         return value if isinstance(value, bool) else None
@@ -94,7 +142,13 @@ class RankingRow:
 
     @property
     def recommendation(self) -> str | None:
-        return self.snapshot.recommendation
+        """The outcome (engine 2) or the recommendation (engine 1)."""
+        found = self.scores.get("outcome") or self.snapshot.recommendation
+        return str(found) if found else None
+
+    @property
+    def outcome(self) -> str | None:
+        return self.recommendation
 
     @property
     def confidence(self) -> str | None:
@@ -153,7 +207,9 @@ class RankingQuery:
 def sort_keys(model: CompetencyModel) -> list[str]:
     """Every sort key: fit per profile, the plain keys, then each competency."""
     return (
-        [FIT_SORT + pid for pid in model.profiles]
+        [PROBABILITY_SORT + pid for pid in model.profiles]
+        + [PROBABILITY_SORT + EITHER]
+        + [FIT_SORT + pid for pid in model.profiles]
         + list(PLAIN_SORTS)
         + [COMPETENCY_SORT + cid for cid in model.competencies]
     )
@@ -164,9 +220,10 @@ def default_order(key: str) -> str:
 
 
 def default_sort(model: CompetencyModel, campaign: Campaign) -> str:
-    """Fit to the campaign's target role, or to the first profile when it targets either."""
+    """The probability of meeting the campaign's target role (for "either", the higher of
+    the two roles' probabilities)."""
     target = str(campaign.target_role)
-    return FIT_SORT + (target if target in model.profiles else next(iter(model.profiles)))
+    return PROBABILITY_SORT + (target if target in model.profiles else EITHER)
 
 
 def read_query(
@@ -254,6 +311,9 @@ class Ranking:
     """People with a result in the campaign (that the user may see), before the filters."""
     profiles: list[str] = field(default_factory=list)
     competencies: list[str] = field(default_factory=list)
+    hidden: dict[str, int] = field(default_factory=dict)
+    """Outcome -> how many rows the default outcome filter leaves out (only without an
+    outcome filter of the user's own)."""
 
 
 def visible_campaign(session: Session, campaign_id: int, *, manager_id: int | None) -> Campaign:
@@ -293,13 +353,17 @@ def _recommendation_ranks(campaign: Campaign) -> dict[str, int]:
     """A recommendation is better the more it opens the campaign's target role."""
     target = str(campaign.target_role)
     other = {"active": "passive", "passive": "active"}.get(target)
+    undecided = {"uncertain": -1, "insufficient_data": -2, "invalid": -3}
     if other is None:
-        return {"both": 3, "active": 2, "passive": 2, "neither": 0}
-    return {"both": 3, target: 2, other: 1, "neither": 0}
+        return {"both": 3, "active": 2, "passive": 2, "neither": 0, **undecided}
+    return {"both": 3, target: 2, other: 1, "neither": 0, **undecided}
 
 
 def sort_value(key: str, campaign: Campaign) -> Callable[[RankingRow], Any]:
     """What a row is sorted by under `key`; None sorts last in either order."""
+    if key.startswith(PROBABILITY_SORT):
+        role = key.removeprefix(PROBABILITY_SORT)
+        return lambda row: row.probability(role)
     if key.startswith(FIT_SORT):
         profile = key.removeprefix(FIT_SORT)
         return lambda row: row.fit(profile)
@@ -331,8 +395,8 @@ def sort_rows(
 
 
 def keep(row: RankingRow, query: RankingQuery) -> bool:
-    """Whether a row passes the query's filters."""
-    if query.recommendations and row.recommendation not in query.recommendations:
+    """Whether a row passes the query's filters (without an outcome filter: decisive only)."""
+    if row.recommendation not in (query.recommendations or DEFAULT_OUTCOMES):
         return False
     if query.min_confidence is not None and (
         row.confidence not in CONFIDENCES
@@ -355,6 +419,12 @@ def rank_campaign(
     """The campaign's rows filtered and sorted as the query asks."""
     rows = campaign_rows(session, campaign, manager_id=manager_id)
     kept = [row for row in rows if keep(row, query)]
+    hidden: dict[str, int] = {}
+    if not query.recommendations:
+        for row in rows:
+            if row.recommendation not in DEFAULT_OUTCOMES:
+                code = row.recommendation or "insufficient_data"
+                hidden[code] = hidden.get(code, 0) + 1
     return Ranking(
         campaign=campaign,
         query=query,
@@ -362,6 +432,7 @@ def rank_campaign(
         total=len(rows),
         profiles=list(model.profiles),
         competencies=list(model.competencies),
+        hidden={code: hidden[code] for code in OUTCOMES if code in hidden},
     )
 
 
@@ -431,6 +502,8 @@ def neutralise(text: str) -> str:
 
 
 def export_header(model: CompetencyModel) -> list[str]:
+    """The export's columns: every interval as `_low` and `_high` beside its value, flags
+    as `code:severity` with their meanings in the page's language."""
     return [
         "person_id",
         "full_name",
@@ -438,11 +511,25 @@ def export_header(model: CompetencyModel) -> list[str]:
         "status",
         "recommendation",
         "confidence",
-        *(f"fit_{pid}" for pid in model.profiles),
-        *model.competencies,
+        *(
+            name
+            for pid in model.profiles
+            for name in (
+                f"probability_{pid}",
+                f"fit_{pid}",
+                f"fit_{pid}_low",
+                f"fit_{pid}_high",
+            )
+        ),
+        "differential",
+        "differential_low",
+        "differential_high",
+        *(name for cid in model.competencies for name in (cid, f"{cid}_low", f"{cid}_high")),
         "flags",
+        "flag_meanings",
         "provisional",
         "completed_at",
+        "engine",
         "model_version",
     ]
 
@@ -451,26 +538,52 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def _probability(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _export_row(row: RankingRow, model: CompetencyModel, now: datetime) -> list[Cell]:
+    language = i18n.get_language()
+    payload = row.scores
+    differential = payload.get("differential") if isinstance(payload, dict) else None
+    differential = differential if isinstance(differential, dict) else {}
+    cells: list[Cell] = [
+        row.person.id,
+        row.person.full_name,
+        row.person.email or "",
+        row.invitation.status(now).value,
+        row.recommendation or "",
+        row.confidence or "",
+    ]
+    for pid in model.profiles:
+        fit, low, high = fit_interval(row.snapshot, pid)
+        cells += [_probability(row.probability(pid)), _rounded(fit), _rounded(low), _rounded(high)]
+    cells += [_rounded(_number(differential.get(key))) for key in ("value", "low", "high")]
+    for cid in model.competencies:
+        entry = (payload.get("competencies") or {}).get(cid) or {}
+        cells += [
+            _rounded(row.competency(cid)),
+            _rounded(_number(entry.get("low"))),
+            _rounded(_number(entry.get("high"))),
+        ]
+    severities = {
+        code: (FLAGS[code].severity if code in FLAGS else "caution") for code in row.flags
+    }
+    cells += [
+        ";".join(f"{code}:{severity}" for code, severity in severities.items()),
+        " | ".join(FLAGS[code].text(language) if code in FLAGS else code for code in row.flags),
+        row.provisional,
+        row.invitation.completed_at,
+        row.engine,
+        row.snapshot.model_version,
+    ]
+    return cells
+
+
 def export_rows(ranking: Ranking, model: CompetencyModel) -> list[list[Cell]]:
     """One list of values per row of the ranking, in the columns of `export_header`."""
     now = utcnow()
-    return [
-        [
-            row.person.id,
-            row.person.full_name,
-            row.person.email or "",
-            row.invitation.status(now).value,
-            row.recommendation or "",
-            row.confidence or "",
-            *(_rounded(row.fit(pid)) for pid in model.profiles),
-            *(_rounded(row.competency(cid)) for cid in model.competencies),
-            ";".join(row.flags),
-            row.provisional,
-            row.invitation.completed_at,
-            row.snapshot.model_version,
-        ]
-        for row in ranking.rows
-    ]
+    return [_export_row(row, model, now) for row in ranking.rows]
 
 
 def _csv_text(value: Cell) -> str:

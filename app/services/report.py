@@ -26,9 +26,13 @@ from app import i18n
 from app.i18n import gettext as _
 from app.labels import (
     confidence_label,
+    engine_label,
+    flag_title,
     instrument_type_label,
     instrument_type_short,
+    next_step_label,
     recommendation_label,
+    severity_label,
 )
 from app.models import Campaign, Invitation, Person, ScoreSnapshot, Team
 from app.scoring.definitions import CompetencyModel
@@ -45,13 +49,15 @@ from app.scoring.reliability import (
 from app.scoring.validity import FLAGS
 from app.services.errors import NotFound
 from app.services.results import latest_result
+from app.services.snapshot_view import engine_of, interval_text, percent, points
 
 # ----------------------------------------------------------------------------- words
 
 
 def _whole(value: float) -> str:
-    """A score as the report prints it: a whole number."""
-    return str(round(value))
+    """A score as the report prints it: a whole number, rounded by the one rule
+    (`snapshot_view.points`) every page and export uses."""
+    return str(points(value))
 
 
 def _months(value: float, language: str) -> str:
@@ -66,11 +72,25 @@ def _competency_name(model: CompetencyModel, cid: str, language: str) -> str:
     return model.competencies[cid].name.get(language) if cid in model.competencies else cid
 
 
-def caution_sentences(model: CompetencyModel, cautions: Sequence[str], language: str) -> list[str]:
-    """Why confidence is not high, in words (flags are listed on their own)."""
+def caution_sentences(
+    model: CompetencyModel,
+    cautions: Sequence[str],
+    language: str,
+    knockouts: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Why confidence is not high, in words (flags are listed on their own).
+
+    A competency that is a knock-out for a role is not also called "close to the minimum"
+    of that role: the stop factor says more."""
     out = []
     for caution in cautions:
+        if not isinstance(caution, str):
+            continue
         kind, _sep, rest = caution.partition(":")
+        if kind == "near_minimum":
+            pid, _sep, cid = rest.partition(":")
+            if cid in ((knockouts or {}).get(pid) or []):
+                continue
         if kind == "missing_scores":
             out.append(
                 _("Some competencies have no score, so the fit rests on part of the profile.")
@@ -219,9 +239,15 @@ def _level(model: CompetencyModel, score: float, language: str) -> dict[str, str
     return None
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def _competencies(
     catalog: Catalog, entries: Mapping[str, Any], group: ReferenceGroup, language: str
 ) -> list[dict[str, Any]]:
+    """Each competency of the model with its score, its interval (engine 2: from the
+    result; engine 1: a band from the reference group once large enough) and its methods."""
     model = catalog.model.definition
     out = []
     for cid, competency in model.competencies.items():
@@ -231,6 +257,7 @@ def _competencies(
         for method in entry.get("methods") or []:
             loaded = catalog.instruments.get(str(method.get("instrument")))
             kind = str(method.get("type", ""))
+            excluded = method.get("excluded")
             methods.append(
                 {
                     "instrument": method.get("instrument"),
@@ -241,20 +268,49 @@ def _competencies(
                     "type_label": instrument_type_label(kind),
                     "type_short": instrument_type_short(kind),
                     "weight": method.get("weight"),
-                    "score": _number(method.get("score")),
+                    "effective_weight": _rounded(_number(method.get("effective_weight"))),
+                    "score": _rounded(_number(method.get("score"))),
                     "parameters": method.get("parameters"),  # forced choice: design/calibrated
+                    "se": _rounded(_number(method.get("se"))),
+                    "reliability": _number(method.get("reliability")),
+                    "reliability_source": method.get("reliability_source"),
+                    "reliability_n": method.get("reliability_n"),
+                    "excluded": excluded,
+                    "excluded_text": _(
+                        "left out: the self-report looks too favourable (impression management)"
+                    )
+                    if excluded == "impression_management"
+                    else None,
                 }
             )
         values = [m["score"] for m in methods if m["score"] is not None]
+        low, high = _number(entry.get("low")), _number(entry.get("high"))
         band = None
-        if score is not None and cid in group.sems:
+        if score is not None and low is not None and high is not None:
+            band = {
+                "low": round(low, 1),
+                "high": round(high, 1),
+                "sem": _rounded(_number(entry.get("se"))),
+            }
+        elif score is not None and cid in group.sems:
             low, high = score_band(score, group.sems[cid])
             band = {"low": round(low, 1), "high": round(high, 1), "sem": round(group.sems[cid], 2)}
+        else:
+            low = high = None
+        is_measured = entry.get("measured")
+        if not isinstance(is_measured, bool):
+            is_measured = score is not None
         out.append(
             {
                 "id": cid,
                 "name": competency.name.get(language),
-                "score": None if score is None else round(score, 1),
+                "score": _rounded(score),
+                "low": band["low"] if band else None,
+                "high": band["high"] if band else None,
+                "se": _rounded(_number(entry.get("se"))),
+                "measured": is_measured,
+                # printed from the unrounded values, with the one rounding rule
+                "text": interval_text(score, low, high) if score is not None else _("not measured"),
                 "level": _level(model, score, language) if score is not None else None,
                 "band": band,
                 "band_note": None if band else _("not enough data yet"),
@@ -269,26 +325,39 @@ def _competencies(
 def _fit(
     model: CompetencyModel,
     stored: Mapping[str, Any],
-    scores: Mapping[str, float | None],
+    competencies: Sequence[Mapping[str, Any]],
     language: str,
 ) -> list[dict[str, Any]]:
+    """Fit to each role: the index with its interval, the probability of meeting the role
+    (engine 2), the knock-outs, strengths and gaps."""
+    scores = {c["id"]: c["score"] for c in competencies}
+    by_id = {c["id"]: c for c in competencies}
     out = []
     for pid, profile in model.profiles.items():
         now = profile_fit(pid, profile, scores)
         index = _number((stored.get("fit") or {}).get(pid))
+        low = _number((stored.get("fit_low") or {}).get(pid))
+        high = _number((stored.get("fit_high") or {}).get(pid))
+        chance = _number((stored.get("probabilities") or {}).get(pid))
         knocked = (stored.get("knockouts") or {}).get(pid) or []
         out.append(
             {
                 "profile": pid,
                 "name": profile.name.get(language),
-                "index": None if index is None else round(index, 1),
+                "index": _rounded(index),
+                "low": _rounded(low),
+                "high": _rounded(high),
+                "text": interval_text(index, low, high),
+                "probability": None if chance is None else round(chance, 3),
+                "probability_text": percent(chance),
                 "threshold": profile.fit_threshold,
                 "qualifies": (stored.get("qualifies") or {}).get(pid),
                 "knockouts": [
                     {
                         "competency": cid,
                         "name": _competency_name(model, cid, language),
-                        "score": None if scores.get(cid) is None else round(scores[cid] or 0.0, 1),
+                        "score": (by_id.get(cid) or {}).get("score"),
+                        "text": (by_id.get(cid) or {}).get("text") or "—",
                         "minimum": profile.minimums.get(cid),
                     }
                     for cid in knocked
@@ -304,6 +373,76 @@ def _fit(
             }
         )
     return out
+
+
+def _differential(stored: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Active fit minus passive fit with its interval and what it means in words."""
+    found = stored.get("differential")
+    if not isinstance(found, dict):
+        return None
+    value = _number(found.get("value"))
+    if value is None:
+        return None
+    low, high = _number(found.get("low")), _number(found.get("high"))
+    if low is not None and low > 0:
+        meaning = _("Clearly closer to active sales than to passive sales.")
+    elif high is not None and high < 0:
+        meaning = _("Clearly closer to passive sales than to active sales.")
+    else:
+        meaning = _("Not clearly closer to either role: the interval includes zero.")
+    return {
+        "value": round(value, 1),
+        "se": _rounded(_number(found.get("se"))),
+        "low": _rounded(low),
+        "high": _rounded(high),
+        "text": (f"{'+' if points(value) > 0 else ''}{points(value)}")
+        + ("" if low is None or high is None else f" ({points(low)}…{points(high)})"),
+        "meaning": meaning,
+    }
+
+
+def _decision(
+    model: CompetencyModel, snapshot: ScoreSnapshot, stored: Mapping[str, Any], language: str
+) -> dict[str, Any]:
+    """The outcome with its label, confidence in plain words and, for `uncertain` and
+    `invalid`, what would decide it or why it stops."""
+    code = stored.get("outcome") or stored.get("recommendation") or snapshot.recommendation
+    confidence = stored.get("confidence") or snapshot.confidence
+    words = stored.get("confidence_text") or {}
+    summary = stored.get("summary") or {}
+    knockouts = stored.get("knockouts") or {}
+    open_ids = [str(c) for c in stored.get("open_competencies") or []]
+    steps = [str(s) for s in stored.get("next_steps") or []]
+    reasons = [str(c) for c in stored.get("invalid_reasons") or []]
+    if code == "invalid" and not reasons:
+        reasons = [c for c in snapshot.flags or [] if c in FLAGS and FLAGS[c].severity == "serious"]
+    return {
+        "code": code,
+        "label": recommendation_label(code),
+        "confidence": confidence,
+        "confidence_label": confidence_label(confidence),
+        "confidence_text": (words.get(language) or words.get("en") or "")
+        if isinstance(words, dict)
+        else "",
+        "summary": summary.get(language) or summary.get("en") or "",
+        "cautions": caution_sentences(
+            model, stored.get("cautions") or [], language, knockouts=knockouts
+        ),
+        "caution_codes": [c for c in stored.get("cautions") or [] if isinstance(c, str)],
+        "decisive": code in ("active", "passive", "both", "neither"),
+        "open_competencies": [
+            {"competency": cid, "name": _competency_name(model, cid, language)} for cid in open_ids
+        ],
+        "next_steps": [{"code": step, "text": next_step_label(step)} for step in steps],
+        "invalid_reasons": [
+            {
+                "code": flag,
+                "title": flag_title(flag),
+                "text": FLAGS[flag].text(language) if flag in FLAGS else flag,
+            }
+            for flag in reasons
+        ],
+    }
 
 
 def _roles_in_question(model: CompetencyModel, campaign: Campaign) -> list[str]:
@@ -326,6 +465,7 @@ def _interview_guide(
     knock-outs first, then the largest shortfall, then the uncertain."""
     roles = _roles_in_question(model, campaign)
     knockouts = stored.get("knockouts") or {}
+    open_ids = {str(c) for c in stored.get("open_competencies") or []}
     entries = []
     for entry in competencies:
         cid, score = entry["id"], entry["score"]
@@ -339,7 +479,7 @@ def _interview_guide(
                     _("Below the minimum for %(role)s: %(score)s, the minimum is %(minimum)s.")
                     % {
                         "role": profile.name.get(language),
-                        "score": _whole(score),
+                        "score": entry["text"],
                         "minimum": _whole(minimum),
                     }
                 )
@@ -356,9 +496,17 @@ def _interview_guide(
                 _("Below the target for %(role)s: %(score)s, the target is %(target)s.")
                 % {
                     "role": profile.name.get(language),
-                    "score": _whole(score),
+                    "score": entry["text"],
                     "target": _whole(target),
                 }
+            )
+        if cid in open_ids:
+            priority = min(priority, 1)
+            reasons.append(
+                _(
+                    "The decision depends on it: its interval reaches both sides of a role's "
+                    "minimum or target."
+                )
             )
         if entry["discrepancy"]:
             priority = min(priority, 2)
@@ -380,7 +528,7 @@ def _interview_guide(
                     "competency": cid,
                     "name": competency.name.get(language),
                     "weak": priority < 2,
-                    "uncertain": bool(entry["discrepancy"]) or score is None,
+                    "uncertain": bool(entry["discrepancy"]) or score is None or cid in open_ids,
                     "reasons": reasons,
                     "questions": [
                         {
@@ -517,7 +665,17 @@ def _caveats(
             "validated on your organisation's data."
         )
     ]
-    if group.enough:
+    level = _number(stored.get("level"))
+    if engine_of(stored) >= 2:
+        out.append(
+            _(
+                "Each score is shown with its %(level)s%% interval, from the reliability of "
+                "the methods that measured it; a decision is made only when the interval "
+                "clears a role's minimum and threshold."
+            )
+            % {"level": points(100 * (level or 0.8))}
+        )
+    elif group.enough:
         out.append(
             _(
                 "Score bands come from your organisation's %(count)s completed assessments: "
@@ -541,6 +699,15 @@ def _caveats(
         out.append(
             _("Items left unanswered (a timed section ran out): %(count)s.")
             % {"count": len(unanswered)}
+        )
+    if engine_of(stored) < 2:
+        out.append(
+            engine_label(snapshot.model_version)
+            + " "
+            + _(
+                "It has no intervals or probabilities; an administrator can score it again "
+                "with the current engine (salesfit rescore)."
+            )
         )
     if snapshot.model_version != catalog.model.version:
         out.append(
@@ -601,15 +768,26 @@ def _report(
     competencies = _competencies(catalog, stored.get("competencies") or {}, group, language)
     scores = {c["id"]: c["score"] for c in competencies}
     team = session.get(Team, person.team_id) if person.team_id is not None else None
-    summary = stored.get("summary") or {}
-    flags = [
-        {
-            "code": code,
-            "severity": FLAGS[code].severity if code in FLAGS else "caution",
-            "text": FLAGS[code].text(language) if code in FLAGS else code,
-        }
-        for code in snapshot.flags or []
-    ]
+    severities = {
+        str(f.get("code")): str(f.get("severity") or "caution")
+        for f in stored.get("flags") or []
+        if isinstance(f, dict)
+    }
+    flags = []
+    for code in snapshot.flags or []:
+        severity = severities.get(code) or (FLAGS[code].severity if code in FLAGS else "caution")
+        flags.append(
+            {
+                "code": code,
+                "severity": severity,
+                "severity_label": severity_label(severity),
+                "title": flag_title(code),
+                "text": FLAGS[code].text(language) if code in FLAGS else code,
+            }
+        )
+    flags.sort(key=lambda f: f["severity"] != "serious")
+    engine = engine_of(stored)
+    decision = _decision(model, snapshot, stored, language)
     return {
         "person": {
             "id": person.id,
@@ -642,15 +820,14 @@ def _report(
             }
             for other, other_campaign in completed_assessments(session, person)
         ],
-        "recommendation": {
-            "code": snapshot.recommendation,
-            "label": recommendation_label(snapshot.recommendation),
-            "confidence": snapshot.confidence,
-            "confidence_label": confidence_label(snapshot.confidence),
-            "summary": summary.get(language) or summary.get("en") or "",
-            "cautions": caution_sentences(model, stored.get("cautions") or [], language),
-            "caution_codes": list(stored.get("cautions") or []),
+        "engine": {
+            "version": engine,
+            "current": engine >= 2,
+            "label": None if engine >= 2 else engine_label(snapshot.model_version),
         },
+        "level": _number(stored.get("level")),
+        "recommendation": decision,
+        "differential": _differential(stored),
         "chart": _chart(model, person, competencies, language),
         "competencies": competencies,
         "design_parameters": sorted(
@@ -666,7 +843,7 @@ def _report(
             "minimum": MIN_REFERENCE_GROUP,
             "enough": group.enough,
         },
-        "fit": _fit(model, stored, scores, language),
+        "fit": _fit(model, stored, competencies, language),
         "flags": flags,
         "discrepancies": [c["id"] for c in competencies if c["discrepancy"]],
         "interview": _interview_guide(model, campaign, competencies, stored, language),

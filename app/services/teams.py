@@ -69,6 +69,10 @@ class Member:
     assessed_at: datetime | None = None
     provisional: bool = False
     attainment: float | None = None  # KPI attainment over the window (1.0 = on target)
+    outcome: str | None = None  # the stored outcome of that assessment (one of seven)
+    confidence: str | None = None
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Competency -> (low, high) of the stored interval (engine 2 results only)."""
 
     @property
     def assessed(self) -> bool:
@@ -82,11 +86,18 @@ class CurrentScores:
     assessed_at: datetime
     provisional: bool
     scores: dict[str, float | None]
+    outcome: str | None = None
+    confidence: str | None = None
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _score_of(competency: str) -> Any:
-    """SQL for the stored score of one competency in a snapshot's payload (NULL if none)."""
-    return col(ScoreSnapshot.scores)[("competencies", competency, "score")].as_float()
+def _score_of(competency: str, key: str = "score") -> Any:
+    """SQL for the stored score (or `low`, `high`) of one competency in a snapshot's payload
+    (NULL if none)."""
+    return col(ScoreSnapshot.scores)[("competencies", competency, key)].as_float()
+
+
+INTERVAL_KEYS = ("score", "low", "high")
 
 
 CHUNK = 500
@@ -135,7 +146,15 @@ def _any_score(found: CurrentScores) -> bool:
     return any(value is not None for value in found.scores.values())
 
 
-SNAPSHOT_COLUMNS = ("person_id", "id", "invitation_id", "created_at", "provisional")
+SNAPSHOT_COLUMNS = (
+    "person_id",
+    "id",
+    "invitation_id",
+    "created_at",
+    "provisional",
+    "recommendation",
+    "confidence",
+)
 
 
 def _read_scores(
@@ -156,22 +175,38 @@ def _read_scores(
         )
         statement = sa_select(
             *(inner.c[name] for name in SNAPSHOT_COLUMNS),
-            *(inner.c.payload[("competencies", c, "score")].as_float() for c in competencies),
+            *(
+                inner.c.payload[("competencies", c, key)].as_float()
+                for c in competencies
+                for key in INTERVAL_KEYS
+            ),
         )
     else:
-        statement = sa_select(*columns, *(_score_of(c) for c in competencies)).where(condition)
+        statement = sa_select(
+            *columns, *(_score_of(c, key) for c in competencies for key in INTERVAL_KEYS)
+        ).where(condition)
     out = {}
-    for person_id, snapshot_id, invitation_id, created_at, provisional, *values in session.exec(
-        statement
-    ):
+    for row in session.exec(statement):
+        person_id, snapshot_id, invitation_id, created_at, provisional, outcome, confidence = row[
+            : len(SNAPSHOT_COLUMNS)
+        ]
+        values = [
+            float(v) if v is not None and math.isfinite(v) else None
+            for v in row[len(SNAPSHOT_COLUMNS) :]
+        ]
+        triples = {c: values[3 * j : 3 * j + 3] for j, c in enumerate(competencies)}
         out[person_id] = CurrentScores(
             snapshot_id,
             invitation_id,
             created_at,
             bool(provisional),
+            {c: triple[0] for c, triple in triples.items()},
+            outcome,
+            confidence,
             {
-                c: float(v) if v is not None and math.isfinite(v) else None
-                for c, v in zip(competencies, values, strict=True)
+                c: (low, high)
+                for c, (score, low, high) in triples.items()
+                if score is not None and low is not None and high is not None
             },
         )
     return out
@@ -257,6 +292,9 @@ def members(session: Session, model: CompetencyModel, scope: Scope) -> list[Memb
                 assessed_at=found.assessed_at if found else None,
                 provisional=found.provisional if found else False,
                 attainment=results[person_id].overall(model),
+                outcome=found.outcome if found else None,
+                confidence=found.confidence if found else None,
+                intervals=dict(found.intervals) if found else {},
             )
         )
     out.sort(
@@ -369,6 +407,21 @@ class MapRow:
     member: Member
     fits: dict[str, FitNow]
     recommendation: str | None
+    """Recomputed from the scores with the organisation's model (`recommendation()`)."""
+
+    @property
+    def scored_with_intervals(self) -> bool:
+        """Whether the result is from the current engine (it stores intervals)."""
+        return bool(self.member.intervals)
+
+    @property
+    def outcome(self) -> str | None:
+        """What the map shows: the stored outcome of a current-engine result (the same as the
+        report and the ranking, `invalid` included); for an earlier engine's result, the
+        recommendation recomputed from its scores."""
+        if self.scored_with_intervals and self.member.outcome:
+            return self.member.outcome
+        return self.recommendation
 
 
 @dataclass(frozen=True)

@@ -119,20 +119,63 @@ class InvitationOut(BaseModel):
 
 
 class CompetencyScore(BaseModel):
-    score: float | None = Field(description="0-100, or null when too little was answered.")
+    score: float | None = Field(description="0-100, or null when it was not measured.")
     band: Any = Field(
-        default=None, description="A confidence band; null until a reference group exists."
+        default=None,
+        description="Engine 1 only: a band once a reference group exists; otherwise null.",
     )
+    low: float | None = Field(default=None, description="Lower end of the interval (engine 2).")
+    high: float | None = Field(default=None, description="Upper end of the interval (engine 2).")
+    se: float | None = Field(default=None, description="Standard error (engine 2).")
+    measured: bool = Field(default=False, description="False: no method measured it.")
+
+
+class FlagOut(BaseModel):
+    code: str
+    severity: str = Field(description="serious (the result is invalid) or caution")
+    title: str = Field(description="The flag in a few words, in the request's language.")
+    text: str = Field(description="What the flag means, in plain words.")
 
 
 class ResultOut(BaseModel):
     person_id: int
     status: str = Field(description="The invitation status.")
+    engine: int | None = Field(
+        default=None, description="2 for the current engine, 1 for an earlier one; null: none."
+    )
+    model_version: str | None = None
+    level: float | None = Field(default=None, description="The level of the intervals, 0.8.")
     competencies: dict[str, CompetencyScore]
     fit: dict[str, float | None] = Field(description="Fit index per role profile.")
-    recommendation: str | None = Field(description="active, passive, both or neither")
+    fit_low: dict[str, float | None] = Field(default_factory=dict)
+    fit_high: dict[str, float | None] = Field(default_factory=dict)
+    probabilities: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Per role: P(meets every minimum and reaches the fit threshold).",
+    )
+    differential: dict[str, float | None] | None = Field(
+        default=None, description="Active fit minus passive fit: value, se, low, high."
+    )
+    recommendation: str | None = Field(
+        description="The outcome: active, passive, both, neither, uncertain, "
+        "insufficient_data or invalid."
+    )
+    outcome: str | None = Field(default=None, description="The same as recommendation.")
     confidence: str | None
-    flags: list[str] = Field(description="Response-validity flags.")
+    confidence_text: str | None = Field(default=None, description="Confidence in plain words.")
+    open_competencies: list[str] = Field(
+        default_factory=list, description="For uncertain: what leaves the decision open."
+    )
+    next_steps: list[str] = Field(
+        default_factory=list, description="For uncertain: interview, manager_rating, retest."
+    )
+    invalid_reasons: list[str] = Field(
+        default_factory=list, description="For invalid: the serious flags behind it."
+    )
+    flags: list[str] = Field(description="Response-validity flag codes.")
+    flag_details: list[FlagOut] = Field(
+        default_factory=list, description="Each flag with its severity and meaning."
+    )
     provisional: bool = Field(description="Parts scored by a person are still missing.")
 
 
@@ -159,6 +202,8 @@ class SnapshotOut(BaseModel):
     instrument_versions: dict[str, str]
     scores: dict[str, Any] = Field(description="The whole scoring payload.")
     flags: list[str]
+    flag_details: list[FlagOut] = Field(default_factory=list)
+    engine: int = Field(default=1, description="2 for the current engine, 1 for an earlier one.")
 
 
 class ReportInvitation(BaseModel):
@@ -171,6 +216,12 @@ class ReportInvitation(BaseModel):
 class ReportOut(BaseModel):
     person: PersonOut
     invitations: list[ReportInvitation]
+    report: dict[str, Any] | None = Field(
+        default=None,
+        description="The report of the latest completed assessment, the same model as the "
+        "report page and report.json (outcome, intervals, probabilities, differential, fit "
+        "with reasons, flags, interview guide, development plan); null when none is scored.",
+    )
 
 
 # ----------------------------------------------------------------------------- candidate

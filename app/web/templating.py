@@ -14,6 +14,7 @@ from starlette.templating import _TemplateResponse
 
 from app import i18n, labels
 from app.paths import TEMPLATES_DIR
+from app.services.snapshot_view import interval_text, percent, points
 from app.web.csrf import csrf_input, csrf_token
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -60,6 +61,8 @@ templates.env.filters["number"] = number
 templates.env.filters["version_label"] = version_label
 templates.env.filters["day"] = day
 templates.env.filters["moment"] = moment
+templates.env.filters["points"] = points
+templates.env.filters["percent"] = percent
 templates.env.globals.update(
     url_for=url_path,
     csrf_input=csrf_input,
@@ -77,6 +80,11 @@ templates.env.globals.update(
     recommendation_label=labels.recommendation_label,
     confidence_label=labels.confidence_label,
     flag_title=labels.flag_title,
+    is_serious=labels.is_serious,
+    outcome_short=labels.outcome_short,
+    severity_label=labels.severity_label,
+    engine_label=labels.engine_label,
+    interval_text=interval_text,
     csrf_token=csrf_token,
     languages=i18n.LANGUAGES,
     language_names=i18n.LANGUAGE_NAMES,

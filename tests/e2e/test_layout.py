@@ -16,6 +16,7 @@ campaign name, a very long name and e-mail address), one browser, many pages:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from app.db import make_engine, scope_to_organisation
-from app.models import Campaign, Invitation, Organisation, Role
+from app.models import Campaign, Invitation, Organisation, Person, PersonKind, Role, Team
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring.loader import load_catalog
 from app.services import reviews
@@ -58,11 +59,16 @@ class Site:
     work_session_id: int
     rating_id: int
     candidate_link: str
+    employee_id: int
+    team_id: int
+    reports: tuple[int, ...]  # the people with a completed assessment
 
     def staff_pages(self) -> list[str]:
         return [
             "/dashboard",
             "/rankings",
+            f"/campaigns/{self.hiring_id}/ranking",
+            f"/campaigns/{self.long_campaign_id}/ranking",
             "/hr/campaigns",
             f"/hr/campaigns/{self.hiring_id}",
             f"/hr/campaigns/{self.long_campaign_id}",
@@ -71,11 +77,28 @@ class Site:
             "/model",
             "/results",
             f"/results/{self.result_id}",
+            f"/people/{self.reports[0]}/report",
             "/reviews",
             f"/reviews/work/{self.work_session_id}",
             f"/reviews/rating/{self.rating_id}",
+            "/teams/map",
+            "/teams/transition",
+            "/people",
+            f"/people/{self.employee_id}",
+            "/people/new",
+            "/people/import",
+            "/teams",
+            f"/teams/{self.team_id}",
+            "/kpis",
+            "/validation",
+            "/fairness",
+            f"/campaigns/{self.hiring_id}/fairness",
             "/account",
         ]
+
+
+# Pages a head of sales may not open (editing the directory, campaigns and invitations).
+HR_ONLY = ("/hr/", "/people/new", "/people/import")
 
 
 @pytest.fixture(scope="session")
@@ -120,8 +143,17 @@ def site(live_server: LiveServer) -> Site:
         ).first()
         work = reviews.pending_reviews(session, catalog)[0].instrument_session
         rating = reviews.pending_ratings(session, catalog)[0].invitation
+        employee = session.exec(
+            select(Person).where(Person.kind == PersonKind.employee).order_by(col(Person.id))
+        ).first()
+        team = session.exec(select(Team).order_by(col(Team.id))).first()
+        reported = session.exec(
+            select(Invitation.person_id)
+            .where(col(Invitation.completed_at).is_not(None))
+            .order_by(col(Invitation.id))
+        ).all()
         session.commit()
-        assert result is not None
+        assert result is not None and employee is not None and team is not None
         found = Site(
             live_server.url,
             hiring.id or 0,
@@ -130,6 +162,9 @@ def site(live_server: LiveServer) -> Site:
             work.id or 0,
             rating.id or 0,
             link,
+            employee.id or 0,
+            team.id or 0,
+            tuple(dict.fromkeys(reported)),
         )
     engine.dispose()
     return found
@@ -148,18 +183,23 @@ def signed_in(browser: Any, site: Site, email: str, *, language: str, **options:
     return context, page
 
 
-# Words split over two lines (hyphens and dashes are fair places to break).
+# Words split over two lines (hyphens, dashes and soft hyphens, where a hyphen is drawn, are
+# fair places to break): the first and the last letter of a piece on different lines.
 BROKEN_WORDS_JS = """
 (element) => {
   const broken = [];
+  const top = (node, at) => {
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    const rects = [...range.getClientRects()].filter(r => r.width > 0);
+    return rects.length ? Math.round(rects[rects.length - 1].top) : null;
+  };
   const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    for (const match of node.textContent.matchAll(/[^\\s\\-–—\\/]+/g)) {
-      const range = document.createRange();
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-      if (tops.size > 1) broken.push(match[0]);
+    for (const match of node.textContent.matchAll(/[^\\s\\-–—\\/\\u00ad]+/g)) {
+      const first = top(node, match.index), last = top(node, match.index + match[0].length - 1);
+      if (first !== null && last !== null && first !== last) broken.push(match[0]);
     }
   }
   return broken;
@@ -214,8 +254,8 @@ def test_staff_pages_fit_at_1280_px_in_russian_and_english(
             context, page = signed_in(browser, site, email, language=language, viewport=WIDE)
             for path in site.staff_pages():
                 response = page.goto(f"{site.url}{path}")
-                if email == HEAD and path.startswith("/hr/"):
-                    assert response.status == 403
+                if email == HEAD and path.startswith(HR_ONLY):
+                    assert response.status == 403, path
                     continue
                 assert response.status == 200, (path, response.status)
                 assert page.locator("html").get_attribute("lang") == language
@@ -286,23 +326,58 @@ def test_staff_pages_on_a_phone_without_javascript(
                 shot = tmp_path / f"phone-{language}-{path.strip('/').replace('/', '_')}.png"
                 page.screenshot(path=str(shot), full_page=True)
                 found += [f"{language} {path}: {p} ({shot})" for p in problems]
-        # the menu opens without JavaScript and every item is then on screen
+        # the menu opens without JavaScript and every item is then on screen; the team's
+        # group opens in place
         page.goto(f"{site.url}/dashboard")
-        menu = page.locator("header nav a")
+        menu = page.locator("header nav > a")
         assert not menu.first.is_visible()
         page.click("label.menu-button")
         assert menu.count() >= 6 and all(menu.nth(i).is_visible() for i in range(menu.count()))
         assert page.locator("header nav a[href='/rankings']").is_visible()
+        group = page.locator("header nav details.menu-group a")
+        assert not group.first.is_visible()
+        page.click("header nav details.menu-group summary")
+        assert group.count() == 7 and all(group.nth(i).is_visible() for i in range(7))
+        for i in range(7):
+            box = group.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         context.close()
     assert not found, "\n".join(found)
 
 
-def test_the_menu_is_one_line_at_1280_px(browser: Any, site: Site) -> None:
+def test_the_menu_is_one_line_at_1280_px_and_leads_to_the_staff_directory(
+    browser: Any, site: Site
+) -> None:
+    """Every page of the team and the directory is one click away under "Team", a list that
+    opens without a script; the menu stays on one line for every role."""
+    directory = ["/teams/map", "/teams/transition", "/people", "/teams"]
+    pages = [*directory, "/kpis", "/validation", "/fairness"]
     for language in ("ru", "en"):
-        context, page = signed_in(browser, site, HR, language=language, viewport=WIDE)
-        assert page.locator("label.menu-button").is_hidden()
-        assert page.locator("header.topbar").bounding_box()["height"] < 70
-        context.close()
+        for email in (HR, HEAD):
+            context, page = signed_in(
+                browser, site, email, language=language, viewport=WIDE, java_script_enabled=False
+            )
+            assert page.locator("label.menu-button").is_hidden()
+            assert page.locator("header.topbar").bounding_box()["height"] < 70
+            items = page.locator("header nav > a, header nav > details > summary")
+            tops = {round(items.nth(i).bounding_box()["y"]) for i in range(items.count())}
+            assert len(tops) == 1, f"{language}: the menu wraps"
+            links = page.locator("header details.menu-group a")
+            assert not links.first.is_visible()
+            page.click("header details.menu-group summary")
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            assert hrefs == pages
+            for i in range(links.count()):
+                assert links.nth(i).is_visible()
+                box = links.nth(i).bounding_box()
+                assert box["x"] + box["width"] <= WIDE["width"]
+            links.nth(2).click()
+            page.wait_for_url(f"{site.url}/people")
+            marked = page.locator("header details.menu-group.current a[aria-current=page]")
+            assert marked.get_attribute("href") == "/people"
+            page.goto(f"{site.url}/teams/map")
+            assert page.locator("header a[aria-current=page]").count() == 1
+            context.close()
 
 
 def test_a_head_of_sales_goes_from_the_dashboard_to_a_ranking(browser: Any, site: Site) -> None:
@@ -314,6 +389,80 @@ def test_a_head_of_sales_goes_from_the_dashboard_to_a_ranking(browser: Any, site
     page.click("header nav a[href='/rankings']")
     assert page.locator(f"#rankings a[href='/campaigns/{site.hiring_id}/ranking']").count() == 1
     context.close()
+
+
+# ----------------------------------------------------------------------------- the report
+
+RADAR_JS = """
+() => {
+  const svg = document.querySelector('#chart svg.radar');
+  const box = svg.viewBox.baseVal;
+  const outside = [];
+  for (const text of svg.querySelectorAll('text')) {
+    const b = text.getBBox();
+    if (b.x < box.x - 0.5 || b.y < box.y - 0.5 || b.x + b.width > box.x + box.width + 0.5 || b.y + b.height > box.y + box.height + 0.5) {
+      outside.push(`"${text.textContent.trim().slice(0, 40)}" (${Math.round(b.x)}..${Math.round(b.x + b.width)} in 0..${Math.round(box.width)})`);
+    }
+  }
+  const shown = svg.getBoundingClientRect();
+  const card = svg.closest('.card').getBoundingClientRect();
+  const label = svg.querySelector('text.axis-label');
+  const size = parseFloat(getComputedStyle(label).fontSize) * shown.width / box.width;
+  return {outside, width: shown.width, inCard: shown.left >= card.left && shown.right <= card.right, size};
+}
+"""
+
+
+def test_the_radar_chart_is_wide_readable_and_never_clips_a_label(browser: Any, site: Site) -> None:
+    """Every text of the chart (Chromium's own glyph boxes) lies inside the viewBox, in
+    Russian and English; at 1280 px the chart is at least 420 px wide with labels at about
+    body-text size, and on a phone it scales down inside its card."""
+    found: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(browser, site, HEAD, language=language, viewport=WIDE)
+        for person in site.reports[:8]:
+            page.goto(f"{site.url}/people/{person}/report")
+            chart = page.evaluate(RADAR_JS)
+            found += [
+                f"{language} /people/{person}/report: {t} is clipped" for t in chart["outside"]
+            ]
+            if chart["width"] < 420 or chart["size"] < 13:
+                found.append(
+                    f"{language}: the chart is {chart['width']:.0f} px, labels {chart['size']:.1f} px"
+                )
+        page.set_viewport_size(PHONE)
+        page.goto(f"{site.url}/people/{site.reports[0]}/report")
+        chart = page.evaluate(RADAR_JS)
+        assert chart["inCard"] and chart["width"] <= PHONE["width"], chart
+        context.close()
+    assert not found, "\n".join(found)
+
+
+def test_every_demo_report_prints_on_at_most_two_a4_pages(browser: Any, site: Site) -> None:
+    """Chromium's Print to PDF (A4) of every demo person's report, in Russian and English:
+    one or two pages, navigation and the links above the report not printed, the chart
+    printed beside the recommendation (not pushed below it, which left page 1 half blank)."""
+    too_long: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(browser, site, HEAD, language=language, viewport=WIDE)
+        for number, person in enumerate(site.reports):
+            page.goto(f"{site.url}/people/{person}/report")
+            if number == 0:
+                assert page.locator("#print-note").is_hidden()
+                page.emulate_media(media="print")  # kept: page.pdf() prints with it
+                assert page.locator("header.topbar").is_hidden()
+                assert page.locator(".report-nav").is_hidden()
+                assert page.locator("#print-note").is_visible()
+                summary = page.locator("#recommendation").bounding_box()
+                chart = page.locator("#chart").bounding_box()
+                assert abs(chart["y"] - summary["y"]) < 2 and chart["x"] > summary["x"]
+            pdf = page.pdf(format="A4")
+            pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+            assert pages >= 1
+            if pages > 2:
+                too_long.append(f"{language} /people/{person}/report: {pages} pages")
+        context.close()
+    assert not too_long, "\n".join(too_long)
 
 
 # ----------------------------------------------------------------------------- the candidate
@@ -422,3 +571,82 @@ def test_a_skipped_question_is_pointed_out_and_its_link_highlights_it(
     assert after != before and after != "none"
     assert page.locator("a.q-continue").count() == 1
     context.close()
+
+
+def test_the_ranking_and_comparison_fit_at_1280_px_in_russian_and_english(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
+    """Every outcome ticked, so every demo candidate of the hiring campaign is a row: the
+    ranking carries probabilities and fit intervals, its competency detail is in the
+    comparison, and neither needs horizontal scrolling."""
+    everything = "&".join(
+        f"recommendation={o}"
+        for o in (
+            "both",
+            "active",
+            "passive",
+            "neither",
+            "uncertain",
+            "insufficient_data",
+            "invalid",
+        )
+    )
+    found: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(browser, site, HEAD, language=language, viewport=WIDE)
+        ranking = f"/campaigns/{site.hiring_id}/ranking?{everything}"
+        assert page.goto(f"{site.url}{ranking}").status == 200
+        rows = page.locator("#ranking tbody tr")
+        assert rows.count() >= 2, "the demo has completed candidates to rank"
+        assert page.locator("#ranking td.fit .fit-text").count() >= 2
+        people = page.locator("#ranking input[name=people]")
+        ids = ",".join(people.nth(i).get_attribute("value") or "" for i in range(2))
+        for path in (ranking, f"/campaigns/{site.hiring_id}/compare?people={ids}"):
+            assert page.goto(f"{site.url}{path}").status == 200, path
+            problems = problems_on(page, WIDE_PROBLEMS_JS)
+            if problems:
+                shot = (
+                    tmp_path / f"{language}-{path.split('?')[0].strip('/').replace('/', '_')}.png"
+                )
+                page.screenshot(path=str(shot), full_page=True)
+                found += [f"{language} {path}: {p} ({shot})" for p in problems]
+        context.close()
+    assert not found, "\n".join(found)
+
+
+def test_the_ranking_and_comparison_on_a_phone(browser: Any, site: Site, tmp_path: Path) -> None:
+    """At 360 px the ranking's rows are cards and the comparison's table scrolls inside its
+    box with a visible cue; the page itself never scrolls sideways."""
+    everything = "&".join(
+        f"recommendation={o}"
+        for o in (
+            "both",
+            "active",
+            "passive",
+            "neither",
+            "uncertain",
+            "insufficient_data",
+            "invalid",
+        )
+    )
+    found: list[str] = []
+    for language in ("ru", "en"):
+        context, page = signed_in(
+            browser, site, HEAD, language=language, viewport=PHONE, is_mobile=True
+        )
+        ranking = f"/campaigns/{site.hiring_id}/ranking?{everything}"
+        page.goto(f"{site.url}{ranking}")
+        people = page.locator("#ranking input[name=people]")
+        ids = ",".join(people.nth(i).get_attribute("value") or "" for i in range(2))
+        for path in (ranking, f"/campaigns/{site.hiring_id}/compare?people={ids}"):
+            assert page.goto(f"{site.url}{path}").status == 200, path
+            problems = problems_on(page, PHONE_PROBLEMS_JS)
+            if problems:
+                shot = (
+                    tmp_path
+                    / f"phone-{language}-{path.split('?')[0].strip('/').replace('/', '_')}.png"
+                )
+                page.screenshot(path=str(shot), full_page=True)
+                found += [f"{language} {path}: {p} ({shot})" for p in problems]
+        context.close()
+    assert not found, "\n".join(found)

@@ -7,7 +7,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from app.scoring.radar import Series, layout, point, radar_svg, wrap
+from app.paths import ASSESSMENTS_DIR, MODEL_FILE
+from app.scoring.loader import load_catalog
+from app.scoring.radar import FONT_SIZE, Series, layout, point, radar_svg, wrap
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 AXES = [
@@ -57,7 +59,7 @@ def test_seven_axes_give_seven_lines_and_labels() -> None:
 
 def test_each_series_is_one_polygon_at_hand_worked_points() -> None:
     root = chart()
-    geometry = layout(360, 3)  # two series and the "no score" legend row
+    geometry = layout(360, AXES, ["Active sales: target", "Anna", "no score"])
     cx, cy, r = geometry.cx, geometry.cy, geometry.radius
     assert root.get("viewBox") == f"0 0 {geometry.width:g} {geometry.height:g}"
     series = root.findall(".//svg:g[@class='series']", NS)
@@ -153,15 +155,86 @@ def test_output_is_deterministic() -> None:
 
 
 def test_long_labels_are_wrapped_into_short_lines() -> None:
-    assert wrap("Product and market knowledge", 16) == ["Product and", "market knowledge"]
+    assert wrap("Product and market knowledge") == ["Product and", "market knowledge"]
     assert wrap("Communication and confidence") == ["Communication", "and confidence"]
     assert wrap("Negotiation") == ["Negotiation"]
+    # a word longer than a line keeps a line of its own, whole
     assert wrap("Коммуникабельность и уверенность") == ["Коммуникабельность", "и уверенность"]
+    assert wrap("Коммуникабельность") == ["Коммуникабельность"]
+    assert wrap("Ведение переговоров и закрытие сделок") == [
+        "Ведение",
+        "переговоров и",
+        "закрытие сделок",
+    ]
     lines = wrap("one two three four five six seven eight nine ten eleven twelve")
-    assert len(lines) == 3 and lines[-1].endswith("…") and all(len(x) <= 14 for x in lines)
+    assert len(lines) == 3 and lines[-1].endswith("…") and all(len(x) <= 16 for x in lines)
     root = chart()
     spans = root.findall(".//svg:text[@class='axis-label'][@data-axis='2']/svg:tspan", NS)
     assert [s.text for s in spans] == ["Communication", "and confidence"]
+
+
+def view_box(root: ET.Element) -> tuple[float, float]:
+    x, y, width, height = (float(v) for v in root.get("viewBox", "").split())
+    assert (x, y) == (0, 0)
+    return width, height
+
+
+def text_extents(root: ET.Element) -> list[tuple[str, float, float, float, float]]:
+    """Every line of text as (text, left, top, right, bottom), at 0.6 em a character (DejaVu
+    Sans, the widest common face, averages 0.53-0.59 em over the model's names) with the
+    anchor of its <text>."""
+    out = []
+    for text in root.iter("{http://www.w3.org/2000/svg}text"):
+        size = float(text.get("font-size") or FONT_SIZE)
+        anchor = text.get("text-anchor") or "start"
+        lines = text.findall("svg:tspan", NS) or [text]
+        for line in lines:
+            words = line.text or ""
+            width = 0.6 * size * len(words)
+            x, y = (
+                float(line.get("x") or text.get("x") or 0),
+                float(line.get("y") or text.get("y") or 0),
+            )
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+            out.append((words, left, y - 0.8 * size, left + width, y + 0.25 * size))
+    return out
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_every_label_of_the_model_lies_inside_the_view_box(language: str) -> None:
+    """The report's chart with the model's names (and the longest names the brief names),
+    the roles' targets and a long person's name: no text reaches past the viewBox."""
+    catalog = load_catalog(MODEL_FILE, ASSESSMENTS_DIR)
+    model = catalog.model.definition
+    names = [c.name.get(language) for c in model.competencies.values()]
+    longest = ["Коммуникабельность", "Ведение переговоров и закрытие сделок"]
+    legend = [f"{p.name.get(language)}: target" for p in model.profiles.values()]
+    legend.append("Константин Константинопольский-Преображенский")
+    for axes in (names, [*names, *longest], names[:3]):
+        series = [Series(name, [50.0] * len(axes)) for name in legend[:-1]]
+        series.append(Series(legend[-1], [None, *[70.0] * (len(axes) - 1)], emphasis=True))
+        root = parse(radar_svg(axes, series, title="t"))
+        width, height = view_box(root)
+        assert float(root.get("width", 0)) == width
+        labels = [t.text for t in root.findall(".//svg:text[@class='axis-label']/svg:title", NS)]
+        assert labels == axes
+        for words, left, top, right, bottom in text_extents(root):
+            assert left >= 0 and right <= width, (words, left, right, width)
+            assert top >= 0 and bottom <= height, (words, top, bottom, height)
+
+
+def test_labels_are_set_at_body_text_size_and_the_chart_is_not_tiny() -> None:
+    root = chart()
+    labels = root.find(".//svg:g[@class='labels']", NS)
+    assert labels is not None
+    assert float(root.get("font-size", 0)) >= 14  # inherited by the labels and the legend
+    width, _ = view_box(root)
+    # shown at 1:1 the chart is at least ~420 px wide; the rings take a good part of it
+    assert width >= 420
+    outer = root.find(".//svg:polygon[@data-ring='100']", NS)
+    assert outer is not None
+    xs = [x for x, _ in points_of(outer)]
+    assert max(xs) - min(xs) >= 0.4 * width
 
 
 def test_bad_input_is_refused() -> None:

@@ -16,6 +16,7 @@ from app.db import utcnow
 from app.models import AssessmentSession, AuditEvent, Role, User
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
+from app.services.snapshot_view import OUTCOMES
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, create_user
 from tests.security.conftest import Candidate, World
@@ -89,7 +90,9 @@ def test_exports_are_audited_per_person(
     world.complete(db, catalog, other)
     hr, _token = _reader(db, world, Role.hr)
     sign_in(client, hr.email, PASSWORD)
-    assert client.get(f"/campaigns/{world.campaign.id}/ranking.csv").status_code == 200
+    # every outcome: the export holds the rows of the page, decisive results only by default
+    everyone = "&".join(f"recommendation={o}" for o in OUTCOMES)
+    assert client.get(f"/campaigns/{world.campaign.id}/ranking.csv?{everyone}").status_code == 200
     exported = _events(db, "result.exported")
     assert sorted(e.person_id for e in exported) == sorted([done.person.id, other.person.id])
     compare = client.get(

@@ -12,10 +12,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.db import ORGANISATION_KEY, utcnow
-from app.models import Answer, Consent, Invitation, OutboxMessage, Person, Role
+from app.models import Answer, Consent, Invitation, OutboxMessage, Person, Role, ScoreSnapshot
 from app.scoring.loader import Catalog
+from app.scoring.validity import FLAGS
 from app.services.accounts import create_api_token
+from app.services.snapshot_view import OUTCOMES
 from tests.factories import answer_for, create_organisation, create_user
+from tests.web.payload_v2 import payload_v2, stamp
 
 BATTERY = "candidate-general"
 FORBIDDEN_KEYS = {"effectiveness", "correct", "rationale", "key", "keys", "scoring"}
@@ -203,17 +206,36 @@ def test_an_integrator_runs_a_campaign_from_creation_to_report(
     assert result["status"] == "completed" and result["provisional"] is False
     assert set(result["competencies"]) == set(catalog.model.competency_ids)
     assert all(0 <= c["score"] <= 100 for c in result["competencies"].values())
+    for c in result["competencies"].values():  # every score with its interval
+        assert c["measured"] is True and c["low"] <= c["score"] <= c["high"] and c["se"] > 0
     assert set(result["fit"]) == set(catalog.model.profile_ids)
-    assert result["recommendation"] in {"active", "passive", "both", "neither"}
-    assert result["confidence"] and isinstance(result["flags"], list)
+    assert set(result["fit_low"]) == set(result["fit_high"]) == set(result["probabilities"])
+    assert result["engine"] == 2 and result["level"] == 0.8
+    assert result["recommendation"] in OUTCOMES and result["outcome"] == result["recommendation"]
+    assert result["confidence"] and result["confidence_text"]
+    assert isinstance(result["flags"], list)
+    assert [f["code"] for f in result["flag_details"]] == result["flags"]
     assert by_person[boris["person_id"]] == {
         "person_id": boris["person_id"],
         "status": "invited",
+        "engine": None,
+        "model_version": None,
+        "level": None,
         "competencies": {},
         "fit": {},
+        "fit_low": {},
+        "fit_high": {},
+        "probabilities": {},
+        "differential": None,
         "recommendation": None,
+        "outcome": None,
         "confidence": None,
+        "confidence_text": None,
+        "open_competencies": [],
+        "next_steps": [],
+        "invalid_reasons": [],
         "flags": [],
+        "flag_details": [],
         "provisional": False,
     }
     counts = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=org.hr).json()["counts"]
@@ -235,8 +257,78 @@ def test_an_integrator_runs_a_campaign_from_creation_to_report(
     assert set(snapshot["instrument_versions"]) == set(catalog.batteries[BATTERY].instruments)
     assert snapshot["scores"]["recommendation"] == result["recommendation"]
     assert snapshot["provisional"] is False and snapshot["created_at"]
+    assert snapshot["engine"] == 2
+    # the same report model as the page and report.json: fit with reasons, interview guide,
+    # development plan, intervals and the outcome
+    full = report["report"]
+    assert full["recommendation"]["code"] == result["recommendation"]
+    assert full["invitation_id"] == anna["invitation_id"]
+    assert {f["profile"] for f in full["fit"]} == set(catalog.model.profile_ids)
+    for f in full["fit"]:
+        assert f["probability"] == round(result["probabilities"][f["profile"]], 3)
+        assert "strengths" in f and "gaps" in f and "knockouts" in f
+    assert "interview" in full and "development" in full
+    assert [c["id"] for c in full["competencies"]] == list(catalog.model.competency_ids)
+    for c in full["competencies"]:
+        assert c["low"] == round(result["competencies"][c["id"]]["low"], 1)
+    client.cookies.clear()
+    page = client.get(f"/api/v1/people/{anna['person_id']}/report", headers=org.hr)
+    assert page.json()["report"]["caveats"] == full["caveats"]
     empty = client.get(f"/api/v1/people/{boris['person_id']}/report", headers=org.hr).json()
     assert empty["invitations"][0]["result"] is None
+    assert empty["report"] is None
+
+
+def test_results_mark_each_flag_with_its_severity_and_meaning(
+    client: TestClient,
+    db: Session,
+    catalog: Catalog,
+    org: Org,
+    started: tuple[str, list[dict[str, Any]]],
+) -> None:
+    token, items = started
+    client.put(
+        f"/api/v1/sessions/{token}/answers",
+        json={"answers": {i["id"]: answer_for(i) for i in items}},
+    )
+    assert client.post(f"/api/v1/sessions/{token}/complete").status_code == 200
+    snapshot = unscoped(db).exec(select(ScoreSnapshot)).one()
+    stamp(
+        db,
+        snapshot,
+        payload_v2(
+            catalog,
+            outcome="invalid",
+            confidence="low",
+            flags=["failed_attention", "method_discrepancy"],
+        ),
+    )
+    campaign_id = snapshot.campaign_id
+    [result] = client.get(f"/api/v1/campaigns/{campaign_id}/results?lang=en", headers=org.hr).json()
+    assert result["recommendation"] == result["outcome"] == "invalid"
+    assert result["invalid_reasons"] == ["failed_attention"]
+    assert result["flag_details"] == [
+        {
+            "code": "failed_attention",
+            "severity": "serious",
+            "title": "Attention check failed",
+            "text": FLAGS["failed_attention"].en,
+        },
+        {
+            "code": "method_discrepancy",
+            "severity": "caution",
+            "title": "Methods disagree",
+            "text": FLAGS["method_discrepancy"].en,
+        },
+    ]
+    person_id = result["person_id"]
+    report = client.get(f"/api/v1/people/{person_id}/report?lang=en", headers=org.hr).json()
+    assert [f["severity"] for f in report["invitations"][0]["result"]["flag_details"]] == [
+        "serious",
+        "caution",
+    ]
+    assert report["report"]["recommendation"]["code"] == "invalid"
+    assert [f["severity"] for f in report["report"]["flags"]] == ["serious", "caution"]
 
 
 # ----------------------------------------------------------------------------- answers

@@ -36,10 +36,12 @@ from app.services import campaigns as campaign_service
 from app.services import results, reviews, sessions
 from app.services.people import add_person
 from app.services.ranking import neutralise
+from app.services.snapshot_view import DECISIVE, OUTCOMES, interval_text, percent
 from app.web.routes.reviews import confidence_label, recommendation_label
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, answer_for, create_organisation, create_user
 from tests.services.test_candidate_flow import BASE, SECRET
+from tests.web.payload_v2 import payload_v2, stamp
 
 BATTERY = "candidate-active"
 COMPETENCIES = (
@@ -68,7 +70,10 @@ PATTERNS: dict[str, dict[str, str] | None] = {
     "careless": None,  # the top of every scale: raises serious response-validity flags
 }
 HEADER_START = ["person_id", "full_name", "email", "status", "recommendation", "confidence"]
-HEADER_END = ["flags", "provisional", "completed_at", "model_version"]
+PROFILE_COLUMNS = [("probability", ""), ("fit", ""), ("fit", "_low"), ("fit", "_high")]
+HEADER_END = ["flags", "flag_meanings", "provisional", "completed_at", "engine", "model_version"]
+ALL = "&".join(f"recommendation={o}" for o in OUTCOMES)
+"""Every outcome ticked: the ranking without its default of decisive results only."""
 
 
 @dataclass
@@ -219,6 +224,51 @@ def ranked(db: Session, catalog: Catalog, organisation: Organisation, hr: User) 
         "Gleb Careless": complete(db, catalog, organisation, campaign, "Gleb Careless", "careless"),
     }
     review_work_sample(db, catalog, organisation, people["Alla Strong"])
+    # Outcomes, intervals and probabilities known exactly (payload v2), whatever the engine
+    # makes of the answer patterns: the pages are checked against these.
+    persistence_minimum = catalog.model.definition.profiles["active"].minimums["persistence"]
+    stored = {
+        "Alla Strong": payload_v2(
+            catalog,
+            outcome="both",
+            confidence="high",
+            scores=dict.fromkeys(COMPETENCIES, 85.0),
+            fit={"active": 88.0, "passive": 84.0},
+            probabilities={"active": 0.92, "passive": 0.81},
+            differential=(4.0, -3.0, 11.0),
+        ),
+        "Boris Outbound": payload_v2(
+            catalog,
+            outcome="active",
+            scores={**dict.fromkeys(COMPETENCIES, 78.0), "product_knowledge": 52.0},
+            fit={"active": 76.5, "passive": 58.0},
+            probabilities={"active": 0.745, "passive": 0.22},
+            flags=["method_discrepancy"],
+            differential=(18.5, 10.0, 27.0),
+        ),
+        "Вера Входящая": payload_v2(
+            catalog,
+            outcome="uncertain",
+            confidence="low",
+            scores={**dict.fromkeys(COMPETENCIES, 70.0), "persistence": persistence_minimum - 10},
+            fit={"active": 55.0, "passive": 63.0},
+            probabilities={"active": 0.03, "passive": 0.58},
+            knockouts={"active": ["persistence"]},
+            open_competencies=["client_expertise"],
+            next_steps=["interview", "manager_rating"],
+        ),
+        "Gleb Careless": payload_v2(
+            catalog,
+            outcome="invalid",
+            confidence="low",
+            scores=dict.fromkeys(COMPETENCIES, 99.0),
+            fit={"active": 97.0, "passive": 97.0},
+            probabilities={"active": None, "passive": None},
+            flags=["straight_lining", "failed_attention"],
+        ),
+    }
+    for name, payload in stored.items():
+        stamp(unscoped(db), latest(db, people[name]), payload)
     return Ranked(organisation, campaign, people)
 
 
@@ -246,41 +296,36 @@ def by_value(db: Session, ranked: Ranked, value: Any, *, descending: bool) -> li
 # ----------------------------------------------------------------------------- the ranking
 
 
-def test_the_answer_patterns_give_different_results(
-    db: Session, catalog: Catalog, ranked: Ranked
-) -> None:
-    snapshots = {name: latest(db, done) for name, done in ranked.people.items()}
-    strong, outbound = snapshots["Alla Strong"], snapshots["Boris Outbound"]
-    inbound, careless = snapshots["Вера Входящая"], snapshots["Gleb Careless"]
-    assert strong.recommendation == "both" and not strong.provisional and not strong.flags
-    assert outbound.scores["fit"]["active"] > outbound.scores["fit"]["passive"]
-    assert inbound.scores["fit"]["passive"] > inbound.scores["fit"]["active"]
-    assert inbound.scores["knockouts"]["active"]  # too little persistence for outbound work
-    assert {"straight_lining", "failed_attention"} <= set(careless.flags)
-    assert careless.confidence == "low" and careless.recommendation == "neither"
-    assert [s.provisional for s in (outbound, inbound, careless)] == [True, True, True]
-
-
-def test_the_ranking_is_sorted_by_fit_to_the_target_role_by_default(
+def test_the_ranking_shows_decisive_results_by_probability_for_the_target_role(
     client: TestClient, db: Session, catalog: Catalog, hr: User, ranked: Ranked
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
     response = client.get(url(ranked))
     assert response.status_code == 200
     page = soup_of(response)
-    expected = by_value(db, ranked, lambda s: s.scores["fit"]["active"], descending=True)
-    assert names_on(page) == expected
-    assert expected[0] in ("Alla Strong", "Boris Outbound") and expected[-1] == "Gleb Careless"
-    header = page.select_one("#ranking th[data-sort='fit:active']")
+    # invalid and undecided results are left out by default; the most likely first
+    expected = by_value(db, ranked, lambda s: s.scores["probabilities"]["active"], descending=True)
+    expected = [n for n in expected if latest(db, ranked.people[n]).recommendation in DECISIVE]
+    assert names_on(page) == expected == ["Alla Strong", "Boris Outbound"]
+    header = page.select_one("#ranking th[data-sort='probability:active']")
     assert header["aria-sort"] == "descending"
     # the sorted column's link turns the order round; another column starts at its natural order
-    assert header.find("a")["href"].endswith("sort=fit%3Aactive&order=asc")
+    assert header.find("a")["href"].endswith("sort=probability%3Aactive&order=asc")
     assert page.select_one("th[data-sort='name'] a")["href"].endswith("sort=name&order=asc")
     assert page.select_one("th[data-sort='flags'] a")["href"].endswith("sort=flags&order=asc")
-    assert "Showing 4 of 4 people." in page.select_one("#summary").get_text(" ", strip=True)
+    assert "Showing 2 of 4 people." in page.select_one("#summary").get_text(" ", strip=True)
+    hidden = page.select("#hidden-outcomes a")
+    assert [(a["data-outcome"], a.get_text(strip=True)) for a in hidden] == [
+        ("uncertain", "Undecided: the evidence does not decide: 1"),
+        ("invalid", "Invalid: the answers cannot be relied on: 1"),
+    ]
+    assert dict(parse_qsl(urlsplit(hidden[1]["href"]).query))["recommendation"] == "invalid"
+    # competency detail lives in the comparison, so the table fits the page
+    assert page.select("#ranking td.competency") == []
 
     model = catalog.model.definition
-    for name, done in ranked.people.items():
+    for name in expected:
+        done = ranked.people[name]
         snapshot = latest(db, done)
         row = page.select_one(f"#person-{done.person.id}")
         link = row.select_one("td.name a")
@@ -289,8 +334,14 @@ def test_the_ranking_is_sorted_by_fit_to_the_target_role_by_default(
         assert row.select_one("td.confidence").get_text(strip=True) == snapshot.confidence
         for pid in model.profiles:
             cell = row.select_one(f"td.fit[data-profile='{pid}']")
-            assert shows(cell, snapshot.scores["fit"][pid])
-            assert (cell.select_one(".badge.good") is not None) == snapshot.scores["qualifies"][pid]
+            stored = snapshot.scores
+            assert cell.select_one(".probability").get_text() == percent(
+                stored["probabilities"][pid]
+            )
+            assert cell.select_one(".fit-text").get_text() == interval_text(
+                stored["fit"][pid], stored["fit_low"][pid], stored["fit_high"][pid]
+            )
+            assert (cell.select_one(".badge.good") is not None) == stored["qualifies"][pid]
         flags = row.select_one("td.flags")
         assert flags.select_one(".count").get_text() == str(len(snapshot.flags))
         assert [li["data-flag"] for li in flags.select("li")] == snapshot.flags
@@ -298,29 +349,62 @@ def test_the_ranking_is_sorted_by_fit_to_the_target_role_by_default(
             FLAGS[c].text("en") for c in snapshot.flags
         ]
         assert (row.select_one(".badge.provisional") is not None) == snapshot.provisional
-        cells = row.select("td.competency")
-        assert [c["data-competency"] for c in cells] == list(model.competencies)
-        for cell in cells:
-            score = snapshot.scores["competencies"][cell["data-competency"]]["score"]
-            assert shows(cell, score)
-    careless = page.select_one(f"#person-{ranked.people['Gleb Careless'].person.id}")
-    assert "Same answer in a row" in careless.select_one("td.flags").get_text()
-    assert careless.select("td.flags li.serious")
+    boris = page.select_one(f"#person-{ranked.people['Boris Outbound'].person.id}")
+    # rounded as the engine's sentences round ({:.0f}, a half to even): 74.5 -> 74, 76.5 -> 76
+    assert boris.select_one("td.fit[data-profile='active'] .probability").get_text() == "74%"
+    assert boris.select_one("td.fit[data-profile='active'] .fit-text").get_text() == "76 (70–82)"
 
-    # the recommendation and confidence in words, in the page's language
+    invalid = soup_of(client.get(url(ranked, query="recommendation=invalid")))
+    assert names_on(invalid) == ["Gleb Careless"]
+    careless = invalid.select_one(f"#person-{ranked.people['Gleb Careless'].person.id}")
+    assert "Same answer in a row" in careless.select_one("td.flags").get_text()
+    assert [li["data-severity"] for li in careless.select("td.flags li")] == ["serious"] * 2
+    assert careless.select_one("td.fit .probability").get_text() == "—"
+
+    # the outcome and confidence in words, in the page's language
     alla = f"#person-{ranked.people['Alla Strong'].person.id}"
-    assert page.select_one(f"{alla} td.recommendation").get_text(strip=True) == (
-        recommendation_label("both")
-    )
+    cell = page.select_one(f"{alla} td.recommendation")
+    assert cell.get_text(strip=True) == "Both"
+    assert cell.find("span")["title"] == recommendation_label("both")
     russian = soup_of(client.get(url(ranked, query="lang=ru")))
     with i18n.language("ru"):
         words = (recommendation_label("both"), confidence_label("high"))
     assert words[0] != recommendation_label("both")
-    assert russian.select_one(f"{alla} td.recommendation").get_text(strip=True) == words[0]
+    assert russian.select_one(f"{alla} td.recommendation span")["title"] == words[0]
     assert russian.select_one(f"{alla} td.confidence").get_text(strip=True) == words[1]
 
 
+def test_a_result_of_the_earlier_engine_stays_readable_and_is_labelled(
+    client: TestClient, db: Session, hr: User, ranked: Ranked
+) -> None:
+    snapshot = latest(db, ranked.people["Boris Outbound"])
+    old = {
+        key: value
+        for key, value in snapshot.scores.items()
+        if key not in ("engine", "fit_low", "fit_high", "probabilities", "outcome")
+    }
+    old["competencies"] = {
+        cid: {"score": entry["score"], "discrepancy": False, "methods": []}
+        for cid, entry in old["competencies"].items()
+    }
+    old["recommendation"] = "active"
+    stamp(unscoped(db), snapshot, old)
+    sign_in(client, hr.email, PASSWORD)
+    page = soup_of(client.get(url(ranked)))
+    row = page.select_one(f"#person-{ranked.people['Boris Outbound'].person.id}")
+    badge = row.select_one(".badge.old-engine")
+    assert badge is not None
+    assert badge["title"] == (
+        f"Scored by the earlier engine (model version {snapshot.model_version})."
+    )
+    cell = row.select_one("td.fit[data-profile='active']")
+    assert cell.select_one(".probability").get_text() == "—"
+    assert cell.select_one(".fit-text").get_text() == "76"  # no interval: the number alone
+    assert names_on(page)[-1] == "Boris Outbound"  # no probability: last
+
+
 SORTS: list[tuple[str, Any, bool]] = [
+    ("sort=probability:passive&order=desc", lambda s: s.scores["probabilities"]["passive"], True),
     ("sort=fit:passive&order=desc", lambda s: s.scores["fit"]["passive"], True),
     ("sort=fit:passive&order=asc", lambda s: s.scores["fit"]["passive"], False),
     (
@@ -329,8 +413,8 @@ SORTS: list[tuple[str, Any, bool]] = [
         True,
     ),
     (
-        "sort=competency:persuasion&order=asc",
-        lambda s: s.scores["competencies"]["persuasion"]["score"],
+        "sort=competency:product_knowledge&order=asc",
+        lambda s: s.scores["competencies"]["product_knowledge"]["score"],
         False,
     ),
     ("sort=confidence", lambda s: ["low", "medium", "high"].index(s.confidence), True),
@@ -342,40 +426,37 @@ def test_the_ranking_sorts_by_any_column(
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
     for query, value, descending in SORTS:
-        names = names_on(soup_of(client.get(url(ranked, query=query))))
+        names = names_on(soup_of(client.get(url(ranked, query=f"{query}&{ALL}"))))
         assert names == by_value(db, ranked, value, descending=descending), query
-    by_name = names_on(soup_of(client.get(url(ranked, query="sort=name&order=desc"))))
+    by_name = names_on(soup_of(client.get(url(ranked, query=f"sort=name&order=desc&{ALL}"))))
     assert by_name == sorted(ranked.people, key=str.casefold, reverse=True)
 
 
-def test_sorting_by_flags_and_recommendation(
+def test_sorting_by_flags_and_outcome(
     client: TestClient, db: Session, hr: User, ranked: Ranked
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
-    by_flags = names_on(soup_of(client.get(url(ranked, query="sort=flags"))))
+    by_flags = names_on(soup_of(client.get(url(ranked, query=f"sort=flags&{ALL}"))))
     assert by_flags[-1] == "Gleb Careless"  # the serious flags come last
-    assert by_flags[0] == "Alla Strong"  # no flags at all
-    best_first = names_on(soup_of(client.get(url(ranked, query="sort=recommendation"))))
-    ranks = {"both": 3, "active": 2, "passive": 1, "neither": 0}
-    expected = by_value(db, ranked, lambda s: ranks[s.recommendation], descending=True)
-    assert best_first == expected and best_first[0] == "Alla Strong"
+    assert by_flags[0] in ("Alla Strong", "Вера Входящая")  # no flags at all
+    best_first = names_on(soup_of(client.get(url(ranked, query=f"sort=recommendation&{ALL}"))))
+    assert best_first == ["Alla Strong", "Boris Outbound", "Вера Входящая", "Gleb Careless"]
 
 
+SERIOUS = {"too_fast", "straight_lining", "failed_attention"}
 FILTERS: list[tuple[str, Any]] = [
     ("recommendation=both", lambda s: s.recommendation == "both"),
     (
-        "recommendation=neither&recommendation=passive",
-        lambda s: s.recommendation in ("neither", "passive"),
+        "recommendation=uncertain&recommendation=invalid",
+        lambda s: s.recommendation in ("uncertain", "invalid"),
     ),
     ("confidence=medium", lambda s: s.confidence in ("medium", "high")),
     ("confidence=high", lambda s: s.confidence == "high"),
-    (
-        "no_serious_flags=1",
-        lambda s: not {"too_fast", "straight_lining", "failed_attention"} & set(s.flags),
-    ),
+    ("no_serious_flags=1", lambda s: not SERIOUS & set(s.flags)),
     ("provisional=yes", lambda s: s.provisional),
     ("provisional=no", lambda s: not s.provisional),
-    ("provisional=yes&no_serious_flags=1", lambda s: s.provisional and not s.flags),
+    ("provisional=yes&no_serious_flags=1", lambda s: s.provisional and not SERIOUS & set(s.flags)),
+    (f"provisional=yes&{ALL}", lambda s: s.provisional),
 ]
 
 
@@ -386,7 +467,11 @@ def test_the_filters_keep_only_the_matching_people(
     snapshots = {name: latest(db, done) for name, done in ranked.people.items()}
     for query, keep in FILTERS:
         page = soup_of(client.get(url(ranked, query=query + "&sort=name&order=asc")))
-        expected = sorted((n for n, s in snapshots.items() if keep(s)), key=str.casefold)
+        outcomes = [v for k, v in parse_qsl(query) if k == "recommendation"] or DECISIVE
+        expected = sorted(
+            (n for n, s in snapshots.items() if keep(s) and s.recommendation in outcomes),
+            key=str.casefold,
+        )
         assert names_on(page) == expected, query
         assert 0 < len(expected) < 4, f"{query} should keep some people and drop others"
         summary = page.select_one("#summary").get_text(" ", strip=True)
@@ -404,24 +489,27 @@ def test_the_filter_form_shows_its_choices(client: TestClient, hr: User, ranked:
         client.get(
             url(
                 ranked,
-                query="recommendation=both&confidence=high&provisional=no&no_serious_flags=1",
+                query="recommendation=both&recommendation=uncertain&confidence=high"
+                "&provisional=no&no_serious_flags=1",
             )
         )
     )
     form = page.select_one("#filters")
-    assert form.select_one("input[name=recommendation][value=both]").has_attr("checked")
-    assert not form.select_one("input[name=recommendation][value=active]").has_attr("checked")
+    boxes = form.select("input[name=recommendation]")
+    assert [b["value"] for b in boxes] == list(OUTCOMES)
+    assert [b["value"] for b in boxes if b.has_attr("checked")] == ["both", "uncertain"]
     assert form.select_one("#confidence option[value=high]").has_attr("selected")
     assert form.select_one("#provisional option[value=no]").has_attr("selected")
     assert form.select_one("input[name=no_serious_flags]").has_attr("checked")
-    assert form.select_one("#sort option[value='fit:active']").has_attr("selected")
+    assert form.select_one("#sort option[value='probability:active']").has_attr("selected")
+    assert page.select_one("#hidden-outcomes") is None  # the user chose the outcomes
 
 
 def test_filters_that_exclude_everyone_and_values_not_understood(
     client: TestClient, hr: User, ranked: Ranked
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
-    none = soup_of(client.get(url(ranked, query="recommendation=passive&provisional=no")))
+    none = soup_of(client.get(url(ranked, query="recommendation=passive")))
     assert names_on(none) == []
     assert "No one matches these filters." in none.select_one("#empty").get_text()
 
@@ -432,12 +520,12 @@ def test_filters_that_exclude_everyone_and_values_not_understood(
     page = soup_of(response)
     problems = [li.get_text() for li in page.select("#problems li")]
     assert len(problems) == 5
-    assert problems[0].startswith("Cannot sort by “salary”; choose one of: fit:active")
+    assert problems[0].startswith("Cannot sort by “salary”; choose one of: probability:active")
     text = " ".join(problems)
-    for word in ("“up”", "“sure”", "“maybe”", "“x”"):
+    for word in ("“up”", "“sure”", "“maybe”", "“x”", "insufficient_data"):
         assert word in text
-    assert len(names_on(page)) == 4  # the rest still applies: the default sort, no filter
-    assert page.select_one("th[data-sort='fit:active']")["aria-sort"] == "descending"
+    assert len(names_on(page)) == 2  # the rest still applies: the default sort and outcomes
+    assert page.select_one("th[data-sort='probability:active']")["aria-sort"] == "descending"
 
 
 def test_nobody_completed_yet(
@@ -459,7 +547,7 @@ def test_the_ranking_form_leads_to_the_comparison(
     client: TestClient, hr: User, ranked: Ranked
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
-    page = soup_of(client.get(url(ranked)))
+    page = soup_of(client.get(url(ranked, query=ALL)))
     form = page.select_one("#compare-form")
     assert form["method"] == "get" and form["action"] == url(ranked, "compare")
     boxes = form.select("input[type=checkbox][name=people]")
@@ -487,7 +575,7 @@ def test_the_comparison_shows_people_side_by_side(
     def cells(row_id: str) -> list[Any]:
         return page.select(f"#{row_id} td")
 
-    for cell, snapshot in zip(cells("row-recommendation"), snapshots, strict=True):
+    for cell, snapshot in zip(cells("row-outcome"), snapshots, strict=True):
         assert cell.find("strong").get_text() == recommendation_label(snapshot.recommendation)
         assert (cell.select_one(".badge.provisional") is not None) == snapshot.provisional
     assert [c.get_text(strip=True) for c in cells("row-confidence")] == [
@@ -495,12 +583,21 @@ def test_the_comparison_shows_people_side_by_side(
     ]
     for pid in model.profiles:
         for cell, snapshot in zip(cells(f"fit-{pid}"), snapshots, strict=True):
-            assert shows(cell, snapshot.scores["fit"][pid])
-            assert (cell.select_one(".badge.good") is not None) == snapshot.scores["qualifies"][pid]
+            stored = snapshot.scores
+            assert cell.select_one(".probability").get_text() == percent(
+                stored["probabilities"][pid]
+            )
+            assert cell.select_one(".fit-text").get_text() == interval_text(
+                stored["fit"][pid], stored["fit_low"][pid], stored["fit_high"][pid]
+            )
+            assert (cell.select_one(".badge.good") is not None) == stored["qualifies"][pid]
     for cid in model.competencies:
         row = cells(f"competency-{cid}")
-        scores = [s.scores["competencies"][cid]["score"] for s in snapshots]
-        assert all(shows(c.select_one(".value"), x) for c, x in zip(row, scores, strict=True))
+        entries = [s.scores["competencies"][cid] for s in snapshots]
+        scores = [e["score"] for e in entries]
+        assert [c.select_one(".value").get_text() for c in row] == [
+            interval_text(e["score"], e["low"], e["high"]) for e in entries
+        ]
         bars = [float(c.select_one("svg.bar rect.fill")["width"]) for c in row]
         assert bars == [round(x, 1) for x in scores]
         bold = [("best" in c["class"]) for c in row]
@@ -510,13 +607,19 @@ def test_the_comparison_shows_people_side_by_side(
         assert [li.get_text(strip=True).lstrip("⚠ ") for li in cell.select("li")] == [
             FLAGS[c].text("en") for c in snapshot.flags
         ]
+        assert [li["data-severity"] for li in cell.select("li")] == [
+            FLAGS[c].severity for c in snapshot.flags
+        ]
     assert flags[1].get_text(strip=True) == "none"
     for pid in model.profiles:
         for cell, snapshot in zip(cells(f"knockouts-{pid}"), snapshots, strict=True):
             knocked = [li["data-competency"] for li in cell.select("li")]
             assert knocked == snapshot.scores["knockouts"][pid]
+    # the stop factor prints the same number, with its interval, as the competency row
+    minimum = model.profiles["active"].minimums["persistence"]
     vera = cells("knockouts-active")[0].get_text(" ", strip=True)
-    assert "minimum 55" in vera  # persistence below the active profile's floor
+    persistence = cells("competency-persistence")[0].select_one(".value").get_text()
+    assert f"{persistence}, minimum {minimum:g}" in vera
 
     # the form's repeated parameter works the same way as the comma-separated list
     repeated = "&".join(f"people={d.person.id}" for d in chosen)
@@ -573,11 +676,17 @@ def test_a_comparison_of_unknown_or_garbled_people_is_refused(
 
 
 def expected_row(db: Session, catalog: Catalog, done: Done) -> list[str]:
-    """A CSV row worked out from the stored snapshot, column by column."""
+    """A CSV row worked out from the stored snapshot (payload v2), column by column."""
     snapshot = latest(db, done)
+    stored = snapshot.scores
     model = catalog.model.definition
     completed = done.invitation.completed_at
     assert completed is not None
+
+    def text(value: float | None, digits: int = 1) -> str:
+        return "" if value is None else str(round(value, digits))
+
+    differential = stored.get("differential") or {}
     return [
         str(done.person.id),
         done.person.full_name,
@@ -585,11 +694,27 @@ def expected_row(db: Session, catalog: Catalog, done: Done) -> list[str]:
         "completed",
         snapshot.recommendation or "",
         snapshot.confidence or "",
-        *(str(round(snapshot.scores["fit"][p], 1)) for p in model.profiles),
-        *(str(round(snapshot.scores["competencies"][c]["score"], 1)) for c in model.competencies),
-        ";".join(snapshot.flags),
+        *(
+            cell
+            for p in model.profiles
+            for cell in (
+                text(stored["probabilities"][p], 3),
+                text(stored["fit"][p]),
+                text(stored["fit_low"][p]),
+                text(stored["fit_high"][p]),
+            )
+        ),
+        *(text(differential.get(key)) for key in ("value", "low", "high")),
+        *(
+            text(stored["competencies"][c][key])
+            for c in model.competencies
+            for key in ("score", "low", "high")
+        ),
+        ";".join(f"{c}:{FLAGS[c].severity}" for c in snapshot.flags),
+        " | ".join(FLAGS[c].text("en") for c in snapshot.flags),
         "true" if snapshot.provisional else "false",
         completed.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "2",
         snapshot.model_version,
     ]
 
@@ -611,13 +736,16 @@ def test_the_csv_has_the_expected_columns_and_rows(
     model = catalog.model.definition
     header = [
         *HEADER_START,
-        *(f"fit_{p}" for p in model.profiles),
-        *model.competencies,
+        *(f"{k}_{p}" + s for p in model.profiles for k, s in PROFILE_COLUMNS),
+        "differential",
+        "differential_low",
+        "differential_high",
+        *(c + s for c in model.competencies for s in ("", "_low", "_high")),
         *HEADER_END,
     ]
-    assert header[6:9] == ["fit_active", "fit_passive", "client_expertise"]
+    assert header[6:10] == ["probability_active", "fit_active", "fit_active_low", "fit_active_high"]
     sign_in(client, hr.email, PASSWORD)
-    response = client.get(url(ranked, "ranking.csv", "sort=fit:passive&order=desc"))
+    response = client.get(url(ranked, "ranking.csv", f"sort=fit:passive&order=desc&{ALL}"))
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     disposition = response.headers["content-disposition"]
@@ -631,8 +759,16 @@ def test_the_csv_has_the_expected_columns_and_rows(
     order = by_value(db, ranked, lambda s: s.scores["fit"]["passive"], descending=True)
     assert rows[1:] == [expected_row(db, catalog, ranked.people[name]) for name in order]
     assert "Вера Входящая" in [r[1] for r in rows]
+    boris = next(r for r in rows if r[1] == "Boris Outbound")
+    assert boris[header.index("flags")] == "method_discrepancy:caution"
+    gleb = next(r for r in rows if r[1] == "Gleb Careless")
+    assert gleb[header.index("recommendation")] == "invalid"
+    assert gleb[header.index("flags")] == "straight_lining:serious;failed_attention:serious"
 
-    # the same filters as the page: only the final result, then only serious-flag-free people
+    # the same filters as the page: decisive outcomes by default, only the final result,
+    # then only serious-flag-free people
+    default = read_csv(client.get(url(ranked, "ranking.csv")))
+    assert [r[1] for r in default[1:]] == ["Alla Strong", "Boris Outbound"]
     final = read_csv(client.get(url(ranked, "ranking.csv", "provisional=no")))
     assert [r[1] for r in final[1:]] == ["Alla Strong"]
     page = soup_of(client.get(url(ranked, query="no_serious_flags=1&sort=name&order=desc")))
@@ -654,7 +790,7 @@ def test_the_xlsx_has_the_same_columns_and_rows_as_the_csv(
     client: TestClient, db: Session, catalog: Catalog, hr: User, ranked: Ranked
 ) -> None:
     sign_in(client, hr.email, PASSWORD)
-    query = "sort=competency:persistence&order=desc&recommendation=both&recommendation=neither"
+    query = "sort=competency:persistence&order=desc&recommendation=both&recommendation=invalid"
     csv_rows = read_csv(client.get(url(ranked, "ranking.csv", query)))
     response = client.get(url(ranked, "ranking.xlsx", query))
     assert response.status_code == 200
@@ -676,7 +812,7 @@ def test_the_xlsx_has_the_same_columns_and_rows_as_the_csv(
                 as_text.append("true" if value else "false")
             elif name == "completed_at":
                 as_text.append(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
-            elif isinstance(value, float | int) and name != "person_id":
+            elif isinstance(value, float | int) and name not in ("person_id", "engine"):
                 as_text.append(str(float(value)))  # Excel keeps 100.0 as the number 100
             else:
                 as_text.append(str(value))
@@ -684,6 +820,7 @@ def test_the_xlsx_has_the_same_columns_and_rows_as_the_csv(
     first = rows[1]
     assert isinstance(first[header.index("person_id")], int)
     assert isinstance(first[header.index("fit_active")], float | int)
+    assert isinstance(first[header.index("fit_active_low")], float | int)
     assert isinstance(first[header.index("persistence")], float | int)
     assert isinstance(first[header.index("provisional")], bool)
     assert sheet.freeze_panes == "C2"
@@ -701,7 +838,7 @@ def test_cells_that_could_start_a_formula_are_neutralised(
     for name in dangerous:
         complete(db, catalog, organisation, ranked.campaign, name, "outbound")
     sign_in(client, hr.email, PASSWORD)
-    query = "sort=name&order=asc"
+    query = f"sort=name&order=asc&{ALL}"
 
     page = client.get(url(ranked, query=query))
     assert names_on(soup_of(page))[:4] == sorted(dangerous, key=str.casefold)  # shown as typed
@@ -711,8 +848,12 @@ def test_cells_that_could_start_a_formula_are_neutralised(
     for name in dangerous:
         assert "'" + name in names and name not in names
     assert "Alla Strong" in names  # ordinary names are left alone
+    numeric = {"differential", "differential_low", "differential_high"}  # may be negative
     for row in csv_rows[1:]:
-        for value in row:
+        for name, value in zip(csv_rows[0], row, strict=True):
+            if name in numeric and value:
+                float(value)  # a number, never text
+                continue
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
 
     response = client.get(url(ranked, "ranking.xlsx", query))
@@ -776,7 +917,7 @@ def test_admins_and_heads_of_sales_see_the_ranking(
         user = create_user(unscoped(db), organisation=organisation, role=role)
         client.cookies.clear()
         sign_in(client, user.email, PASSWORD)
-        assert len(names_on(soup_of(client.get(url(ranked))))) == 4
+        assert len(names_on(soup_of(client.get(url(ranked, query=ALL))))) == 4
         assert client.get(url(ranked, "compare", f"people={ids}")).status_code == 200
         assert client.get(url(ranked, "ranking.csv")).status_code == 200
         assert client.get(url(ranked, "ranking.xlsx")).status_code == 200
@@ -794,10 +935,12 @@ def test_a_manager_sees_only_their_own_people(
         db.add(person)
     db.commit()
     sign_in(client, manager.email, PASSWORD)
-    assert sorted(names_on(soup_of(client.get(url(ranked))))) == ["Boris Outbound", "Вера Входящая"]
-    rows = read_csv(client.get(url(ranked, "ranking.csv")))
+    assert names_on(soup_of(client.get(url(ranked)))) == ["Boris Outbound"]  # Вера: undecided
+    mine_all = sorted(names_on(soup_of(client.get(url(ranked, query=ALL)))))
+    assert mine_all == ["Boris Outbound", "Вера Входящая"]
+    rows = read_csv(client.get(url(ranked, "ranking.csv", ALL)))
     assert sorted(r[1] for r in rows[1:]) == ["Boris Outbound", "Вера Входящая"]
-    xlsx_rows, _sheet = read_xlsx(client.get(url(ranked, "ranking.xlsx")))
+    xlsx_rows, _sheet = read_xlsx(client.get(url(ranked, "ranking.xlsx", ALL)))
     assert len(xlsx_rows) == 3
     ids = ",".join(str(d.person.id) for d in mine)
     assert client.get(url(ranked, "compare", f"people={ids}")).status_code == 200

@@ -24,10 +24,13 @@ from app.services import campaigns as campaign_service
 from app.services import results, sessions
 from app.services.people import add_person
 from app.services.report import candidate_feedback
+from app.services.snapshot_view import OUTCOMES, interval_text, percent
 from app.web.routes import candidate as candidate_routes
+from app.web.routes.reviews import recommendation_label
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, create_organisation, create_user
 from tests.services.test_candidate_flow import BASE, SECRET
+from tests.web.payload_v2 import payload_v2, stamp
 from tests.web.test_reviews import unscoped
 
 HIGH, MIDDLE, LOW = 100, 50, 25
@@ -164,6 +167,11 @@ def words(node: Any) -> str:
     return " ".join(node.get_text(" ", strip=True).split())
 
 
+def plain(node: Any) -> str:
+    """The text as read, tags dropped without adding spaces."""
+    return " ".join(node.get_text().split())
+
+
 def with_likert_self_report(catalog: Catalog) -> Catalog:
     """The catalog with the candidate batteries as they were before issue 13: the Likert
     self-report instead of the forced-choice questionnaire."""
@@ -207,15 +215,16 @@ def hunter(db: Session, catalog: Catalog, organisation: Organisation, head: User
 # ----------------------------------------------------------------------------- the answers
 
 
-def test_the_hunter_answers_give_the_hand_worked_scores(hunter: Assessed) -> None:
+def test_the_hunter_answers_give_the_expected_shape_of_scores(hunter: Assessed) -> None:
     scores = hunter.snapshot.scores
+    assert scores["engine"] == 2
     competencies = {cid: entry["score"] for cid, entry in scores["competencies"].items()}
     for cid in ("communication", "persuasion", "negotiation", "objection_handling", "persistence"):
         assert competencies[cid] == pytest.approx(100.0)
-    assert competencies["client_expertise"] == pytest.approx(50.0)
-    assert 35 < competencies["product_knowledge"] < 50
-    assert hunter.snapshot.recommendation == "active"
-    assert scores["knockouts"] == {"active": [], "passive": ["product_knowledge"]}
+    assert competencies["product_knowledge"] < competencies["client_expertise"] < 100
+    assert "product_knowledge" in scores["knockouts"]["passive"]
+    assert scores["knockouts"]["active"] == []
+    assert hunter.snapshot.recommendation in OUTCOMES
     assert hunter.snapshot.flags == []
 
 
@@ -243,34 +252,46 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
         "caveats",
     ]
     decision = page.select_one("#recommendation")
-    assert words(decision.select_one(".recommendation strong")) == "Active sales"
-    confidence = hunter.snapshot.confidence
-    assert f"confidence: {confidence}" in words(decision)
-    summary = hunter.snapshot.scores["summary"]["en"]
-    assert words(decision.select_one(".summary")) == summary
-    assert summary.startswith("Active sales: fits (index ")
-    assert "Passive sales: not recommended — “Product and market knowledge”" in summary
+    snapshot = hunter.snapshot
+    stored = snapshot.scores
+    assert words(decision.select_one(".recommendation strong")) == recommendation_label(
+        snapshot.recommendation
+    )
+    assert f"confidence: {snapshot.confidence}" in words(decision)
+    assert words(decision.select_one(".confidence-text")) == stored["confidence_text"]["en"]
+    assert words(decision.select_one(".summary")) == stored["summary"]["en"]
+    assert page.select_one("#engine-note") is None  # the current engine: no label
 
     passive = page.select_one("#fit-passive")
-    assert "Product and market knowledge" in words(passive)
-    assert words(page.select_one("#fit-active")).startswith("Active sales fits")
+    assert "Product and market knowledge" in words(passive.select_one("li.knockout"))
     threshold = catalog.model.definition.profiles["passive"].fit_threshold
     assert words(passive.select("td.num")[1]) == f"{threshold:g}"
+    for pid in ("active", "passive"):
+        row = page.select_one(f"#fit-{pid}")
+        assert words(row.select_one("td.fit-index")) == interval_text(
+            stored["fit"][pid], stored["fit_low"][pid], stored["fit_high"][pid]
+        )
+        assert words(row.select_one("td.probability")) == percent(stored["probabilities"][pid])
 
     rows = page.select("#competencies tbody tr")
     assert [r["id"] for r in rows] == [
         f"competency-{c}" for c in catalog.model.definition.competencies
     ]
-    assert words(page.select_one("#competency-persistence td.score")).startswith("100")
-    for row in rows:  # no reference group yet
-        assert words(row.select_one("td.band")) == "—, not enough data yet"
+    for row in rows:  # each score with its interval, rounded as everywhere else
+        entry = stored["competencies"][row["id"].removeprefix("competency-")]
+        expected = interval_text(entry["score"], entry["low"], entry["high"])
+        assert words(row.select_one("td.score")) == expected
+    assert words(page.select_one("#competency-persistence td.score")).startswith("100 (")
     assert "self-report 100" in words(page.select_one("#competency-persistence"))
+    # the stop factor prints the same number as the competency's row
+    knocked = words(passive.select_one("li.knockout"))
+    knowledge = words(page.select_one("#competency-product_knowledge td.score"))
+    assert f": {knowledge}, minimum" in knocked
     assert words(page.select_one("#flags")).startswith("Response-validity flags No flags")
     caveats = words(page.select_one("#caveats"))
     assert "not yet been validated" in caveats
-    assert "reference group of at least 30 completed assessments" in caveats
-    assert "has 1 so far" in caveats
-    assert hunter.snapshot.model_version in words(page.select_one(".versions"))
+    assert "80% interval" in caveats
+    assert snapshot.model_version in words(page.select_one(".versions"))
 
 
 def test_the_chart_has_seven_axes_both_profiles_and_the_person(
@@ -326,14 +347,17 @@ def test_a_development_plan_with_months_for_the_campaigns_role(
     assert re.search(r"Can be developed for Passive sales in about \d+(\.5)? months", words(status))
     assert "The campaign assesses for Passive sales." in words(plan)
     steps = plan.select(".steps > li")
-    assert steps and steps[0]["id"] == "step-product_knowledge"  # the knock-out first
-    activity = catalog.model.definition.competencies["product_knowledge"].development[0]
+    knocked = inbound.snapshot.scores["knockouts"]["passive"]
+    planned = [step["id"].removeprefix("step-") for step in steps]
+    assert knocked and set(knocked) <= set(planned)  # the plan aims at every knock-out
+    first = planned[0]
+    activity = catalog.model.definition.competencies[first].development[0]
     assert activity.title.en in words(steps[0])
 
     closer = assess(db, catalog, organisation)  # target role "either"
     either = soup_of(client.get(f"/people/{closer.person.id}/report"))
     status = either.select_one("#development .development-status")
-    assert status["data-status"] == "fit_now"
+    assert status["data-status"] in ("fit_now", "develop")
     assert "the plan is for Active sales, the closer fit" in words(
         either.select_one("#development")
     )
@@ -347,18 +371,25 @@ def test_the_json_has_the_same_data(
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     data = response.json()
     assert data["person"]["name"] == "Ivan <Hunter>"
-    assert data["recommendation"]["code"] == "active"
-    assert data["recommendation"]["label"] == "Active sales"
+    assert data["recommendation"]["code"] == hunter.snapshot.recommendation
+    assert data["recommendation"]["label"] == recommendation_label(hunter.snapshot.recommendation)
     assert data["recommendation"]["summary"] == hunter.snapshot.scores["summary"]["en"]
+    assert data["engine"] == {"version": 2, "current": True, "label": None}
     assert [c["id"] for c in data["competencies"]] == list(catalog.model.definition.competencies)
-    assert all(c["band"] is None and c["band_note"] for c in data["competencies"])
+    for c in data["competencies"]:
+        stored = hunter.snapshot.scores["competencies"][c["id"]]
+        assert (c["low"], c["high"]) == (round(stored["low"], 1), round(stored["high"], 1))
+        assert c["measured"] is True and c["text"]
+    assert [f["probability"] for f in data["fit"]] == [
+        round(hunter.snapshot.scores["probabilities"][p], 3) for p in ("active", "passive")
+    ]
+    assert data["differential"]["value"] == round(
+        hunter.snapshot.scores["differential"]["value"], 1
+    )
     assert {f["profile"]: f["knockouts"] for f in data["fit"]}["passive"][0]["competency"] == (
         "product_knowledge"
     )
-    assert [b["competency"] for b in data["interview"]] == [
-        "product_knowledge",
-        "client_expertise",
-    ]
+    assert [b["competency"] for b in data["interview"]][:1] == ["product_knowledge"]
     assert data["development"]["profile"] == "active"
     assert data["chart"]["axes"] == [c["name"] for c in data["competencies"]]
     assert len(data["chart"]["series"]) == 3 and data["chart"]["svg"].startswith("<svg")
@@ -371,42 +402,197 @@ def test_the_json_has_the_same_data(
     assert russian["competencies"][0]["name"] == "Экспертиза в клиенте"
 
 
-def test_flags_appear_with_their_sentences(
+def stamped(db: Session, catalog: Catalog, organisation: Organisation, **payload: Any) -> Assessed:
+    """A person whose latest result is replaced by a hand-made payload v2."""
+    assessed = assess(db, catalog, organisation)
+    scope_to_organisation(db, organisation.id or 0)
+    stamp(db, assessed.snapshot, payload_v2(catalog, **payload))
+    unscoped(db)
+    return assessed
+
+
+def test_flags_appear_with_their_severity_and_sentences(
     client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
 ) -> None:
-    everything_top = dict.fromkeys(HUNTER, HIGH)
-    flagged = assess(db, catalog, organisation, levels=everything_top)
-    scope_to_organisation(db, organisation.id or 0)
-    snapshot = flagged.snapshot
-    snapshot.flags = ["impression_management", "method_discrepancy"]
-    db.add(snapshot)
-    db.commit()
+    flagged = stamped(
+        db,
+        catalog,
+        organisation,
+        outcome="active",
+        flags=["impression_management", "method_discrepancy"],
+    )
     sign_in(client, head.email, PASSWORD)
     page = soup_of(client.get(f"/people/{flagged.person.id}/report"))
-    assert [li["data-flag"] for li in page.select("#flags li")] == snapshot.flags
-    assert [words(li) for li in page.select("#flags li")] == [
-        FLAGS[code].text("en") for code in snapshot.flags
-    ]
+    items = page.select("#flags li")
+    assert [li["data-flag"] for li in items] == ["impression_management", "method_discrepancy"]
+    assert [li["data-severity"] for li in items] == ["caution", "caution"]
+    assert plain(items[0]) == (
+        f"Too favourable self-report (caution): {FLAGS['impression_management'].text('en')}"
+    )
     assert "Response-validity flags: 2" in words(page.select_one("#recommendation"))
 
 
-def test_bands_appear_once_the_reference_group_has_thirty(
+def test_an_invalid_result_says_why_and_offers_a_fresh_link(
     client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
 ) -> None:
-    first = assess(db, catalog, organisation, name="First")
-    levels = [HIGH, MIDDLE, LOW]
-    for n in range(29):
-        spread = {cid: levels[(n + k) % 3] for k, cid in enumerate(HUNTER)}
-        assess(db, catalog, organisation, levels=spread)
+    careless = stamped(
+        db,
+        catalog,
+        organisation,
+        outcome="invalid",
+        confidence="low",
+        flags=["inconsistent", "straight_lining", "failed_attention"],
+    )
     sign_in(client, head.email, PASSWORD)
-    data = client.get(f"/people/{first.person.id}/report.json").json()
-    assert data["reference_group"]["size"] == 30 and data["reference_group"]["enough"]
-    banded = [c for c in data["competencies"] if c["band"]]
-    assert banded, "with 30 results and agreeing methods, some competencies get a band"
-    for c in banded:
-        assert c["band"]["low"] <= c["score"] <= c["band"]["high"]
-        assert c["band_note"] is None
-    assert any("30 completed assessments" in sentence for sentence in data["caveats"])
+    page = soup_of(client.get(f"/people/{careless.person.id}/report"))
+    decision = page.select_one("#recommendation")
+    assert words(decision.select_one(".recommendation strong")) == (
+        "Invalid: the answers cannot be relied on"
+    )
+    reasons = decision.select("#invalid-reasons li")
+    assert [li["data-flag"] for li in reasons] == ["straight_lining", "failed_attention"]
+    assert plain(reasons[1]) == (f"Attention check failed: {FLAGS['failed_attention'].text('en')}")
+    # serious flags first, each marked
+    severities = [li["data-severity"] for li in page.select("#flags li")]
+    assert severities == ["serious", "serious", "caution"]
+    data = client.get(f"/people/{careless.person.id}/report.json").json()
+    assert data["recommendation"]["code"] == "invalid"
+    assert [r["code"] for r in data["recommendation"]["invalid_reasons"]] == [
+        "straight_lining",
+        "failed_attention",
+    ]
+    assert data["recommendation"]["decisive"] is False
+
+
+def test_an_undecided_result_names_what_would_decide_it(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    minimum = catalog.model.definition.profiles["active"].minimums["persistence"]
+    undecided = stamped(
+        db,
+        catalog,
+        organisation,
+        outcome="uncertain",
+        confidence="low",
+        scores={"persistence": minimum - 12.5, "product_knowledge": None},
+        probabilities={"active": 0.02, "passive": 0.55},
+        knockouts={"active": ["persistence"]},
+        open_competencies=["client_expertise"],
+        next_steps=["interview", "manager_rating", "retest"],
+        differential=(-6.5, -14.0, 1.0),
+    )
+    scope_to_organisation(db, organisation.id or 0)
+    snapshot = undecided.snapshot
+    # the engine's caution about the minimum must not repeat a stop factor
+    snapshot.scores = {
+        **snapshot.scores,
+        "cautions": ["near_minimum:active:persistence", "near_minimum:passive:communication"],
+    }
+    db.add(snapshot)
+    db.commit()
+    unscoped(db)
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{undecided.person.id}/report"))
+    decision = page.select_one("#recommendation")
+    assert words(decision.select_one(".recommendation strong")) == (
+        "Undecided: the evidence does not decide"
+    )
+    steps = decision.select("#what-decides li")
+    assert [li["data-step"] for li in steps] == ["interview", "manager_rating", "retest"]
+    assert words(steps[0]) == ("a structured interview on the competencies named: Client expertise")
+    assert words(decision.select_one(".confidence-text")) == (
+        "Confidence low: a plain-words explanation."
+    )
+    cautions = [words(li) for li in decision.select(".cautions li")]
+    communication = catalog.model.definition.competencies["communication"].name.en
+    assert cautions == [f"“{communication}” is close to the minimum of “Passive sales”."]
+    assert words(decision.select_one("#differential")) == (
+        "Active minus passive fit: -6 (-14…1). "
+        "Not clearly closer to either role: the interval includes zero."
+    )
+    # not measured is said so, never 0 and never a stop factor
+    knowledge = page.select_one("#competency-product_knowledge td.score")
+    assert knowledge["data-measured"] == "no" and words(knowledge) == "not measured"
+    # one number everywhere: the stop factor and the table agree, rounded as the engine's
+    # own sentences round ({:.0f}: a half to even)
+    persistence = words(page.select_one("#competency-persistence td.score"))
+    expected = f"{minimum - 12.5:.0f} ({minimum - 19.5:.0f}–{minimum - 5.5:.0f})"
+    assert persistence == expected
+    knockout = words(page.select_one("#fit-active li.knockout"))
+    assert f": {persistence}, minimum {minimum:g}" in knockout
+    assert words(page.select_one("#fit-active td.probability")) == "2%"
+    assert words(page.select_one("#fit-passive td.probability")) == "55%"
+    guide = [b["id"] for b in page.select("#interview .interview-block")]
+    assert guide[0] == "interview-persistence" and "interview-client_expertise" in guide
+    assert "interview-product_knowledge" in guide  # no score: asked about in the interview
+
+
+def test_too_little_data_is_not_a_rejection(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    empty = stamped(
+        db,
+        catalog,
+        organisation,
+        outcome="insufficient_data",
+        confidence="low",
+        scores=dict.fromkeys(HUNTER),
+        probabilities={"active": None, "passive": None},
+    )
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{empty.person.id}/report"))
+    assert words(page.select_one("#recommendation .recommendation strong")) == (
+        "Not enough data to decide"
+    )
+    assert "this is not a rejection" in words(page.select_one("#insufficient"))
+    cells = page.select("#competencies td.score")
+    assert {words(c) for c in cells} == {"not measured"}
+    assert page.select("li.knockout") == []
+
+
+def test_a_result_of_the_earlier_engine_is_labelled_with_its_model_version(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    old = assess(db, catalog, organisation)
+    scope_to_organisation(db, organisation.id or 0)
+    snapshot = old.snapshot
+    payload = {
+        key: value
+        for key, value in snapshot.scores.items()
+        if key
+        not in (
+            "engine",
+            "level",
+            "fit_low",
+            "fit_high",
+            "probabilities",
+            "differential",
+            "outcome",
+        )
+    }
+    payload["competencies"] = {
+        cid: {"score": entry["score"], "discrepancy": False, "methods": []}
+        for cid, entry in snapshot.scores["competencies"].items()
+    }
+    payload["recommendation"] = "active"
+    snapshot.model_version = "2025.3"
+    stamp(db, snapshot, payload)
+    unscoped(db)
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{old.person.id}/report"))
+    assert words(page.select_one("#engine-note")) == (
+        "Scored by the earlier engine (model version 2025.3)."
+    )
+    assert words(page.select_one(".recommendation strong")) == "Active sales"
+    score = payload["competencies"]["persistence"]["score"]
+    assert words(page.select_one("#competency-persistence td.score")) == interval_text(
+        score, None, None
+    )
+    assert words(page.select_one("#fit-active td.probability")) == "—"
+    assert any(
+        "salesfit rescore" in c
+        for c in client.get(f"/people/{old.person.id}/report.json").json()["caveats"]
+    )
 
 
 # ----------------------------------------------------------------------------- who sees it

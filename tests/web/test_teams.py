@@ -10,13 +10,24 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Role, User
+from app.models import Role, ScoreSnapshot, User
+from app.scoring.fit import profile_fit
 from app.scoring.loader import Catalog
 from app.services.accounts import create_api_token
+from app.services.snapshot_view import points
 from app.web.routes.teams import TransitionOut
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, create_user
-from tests.services.test_teams import COMPETENCIES, HUNTER, Desk, build_team, unscoped
+from tests.services.test_teams import (
+    COMPETENCIES,
+    GROWER,
+    HUNTER,
+    INBOUND,
+    Desk,
+    build_team,
+    unscoped,
+)
+from tests.web.payload_v2 import payload_v2
 
 LISTS = ("fit_now", "developable", "keep_in_current_role", "not_a_fit", "insufficient_data")
 
@@ -106,15 +117,23 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
         td = rows[name].select_one(f'td.fit[data-profile="{profile}"]')  # type: ignore[attr-defined]
         return td["class"][1], td.get_text(" ", strip=True)
 
+    # the index printed is the model's fit (the profiles are the engine's, competencies.yaml),
+    # rounded by the one rule; the mark says fits / knocked out / below the threshold
+    def index(scores: dict[str, float | None], profile: str) -> str:
+        found = profile_fit(profile, model.profiles[profile], scores).fit
+        assert found is not None
+        return str(points(found))
+
     assert fit("Hanna Hunter", "active") == ("fits", "✓ 100")
-    assert fit("Hanna Hunter", "passive") == ("fits", "✓ 88")
-    assert fit("Greta Grower", "active") == ("below", "60")
-    assert fit("Inna Inbound", "active") == ("knocked", "✗ 58")
-    assert fit("Inna Inbound", "passive") == ("fits", "✓ 92")
+    assert fit("Hanna Hunter", "passive") == ("fits", "✓ " + index(HUNTER, "passive"))
+    assert fit("Greta Grower", "active") == ("below", index(GROWER, "active"))
+    assert fit("Inna Inbound", "active") == ("knocked", "✗ " + index(INBOUND, "active"))
+    assert fit("Inna Inbound", "passive") == ("fits", "✓ " + index(INBOUND, "passive"))
     assert fit("Nina Newcomer", "active") == ("unknown", "—")
     recommendation = rows["Greta Grower"].select_one("td.recommendation")  # type: ignore[attr-defined]
     assert recommendation["data-code"] == "passive"
-    assert recommendation.get_text(strip=True) == "Passive sales"
+    assert recommendation.find("span")["title"] == "Passive sales"
+    assert recommendation.get_text(" ", strip=True) == "Passive *"  # earlier engine: recomputed
 
     legend = page.select("#legend .swatches li")
     assert [li["data-level"] for li in legend] == ["low", "middle", "high", "none"]
@@ -122,8 +141,49 @@ def test_the_heat_map_shows_people_by_competencies_with_levels(
     assert legend[2].get_text(" ", strip=True) == "H High: 70–100"
     assert "7 people in scope, 6 assessed." in page.select_one("#scope").get_text()
     median = page.select_one('#median td[data-competency="persistence"]')
-    assert median["class"] == ["score", "level-middle"] and "47" in median.get_text()
+    # 47.5, rounded like every other number (to even: 48; it was truncated to 47)
+    assert median["class"] == ["score", "level-middle"] and "48" in median.get_text()
     assert page.select_one('link[href="/static/css/teams.css"]') is not None
+
+
+def test_a_current_engine_result_shows_its_outcome_and_intervals_on_the_map(
+    client: TestClient, db: Session, catalog: Catalog, desk: Desk
+) -> None:
+    walter = desk.people["Walter Weak"]
+    payload = payload_v2(
+        catalog,
+        outcome="invalid",
+        confidence="low",
+        scores={"communication": 74.6, "persistence": None},
+        half_width=8.0,
+        flags=["straight_lining"],
+    )
+    unscoped(db).add(
+        ScoreSnapshot(
+            organisation_id=walter.organisation_id,
+            person_id=walter.id or 0,
+            model_version="test",
+            instrument_versions={},
+            scores=payload,
+            recommendation="invalid",
+            confidence="low",
+            flags=["straight_lining"],
+        )
+    )
+    db.commit()
+    signed_in(client, db, desk)
+    page = soup_of(client.get(f"/teams/map?team={desk.team.id}"))
+    row = rows_by_name(page)["Walter Weak"]
+    outcome = row.select_one("td.recommendation")  # type: ignore[attr-defined]
+    assert outcome["data-code"] == "invalid"
+    assert outcome.get_text(" ", strip=True) == "Invalid"
+    assert outcome.find("span")["title"] == "Invalid: the answers cannot be relied on"
+    cell = row.select_one('td.score[data-competency="communication"]')  # type: ignore[attr-defined]
+    # rounded as everywhere: 74.6 -> 75, its interval 66.6-82.6 -> 67-83
+    assert cell.get_text(" ", strip=True) == "H 75 67–83"
+    assert cell.select_one("small.interval")["title"] == "80% interval"
+    missing = row.select_one('td.score[data-competency="persistence"]')  # type: ignore[attr-defined]
+    assert missing.get_text(strip=True) == "—"
 
 
 def test_the_filter_chooses_a_team_a_manager_or_everyone(
@@ -268,10 +328,10 @@ def test_the_api_answers_the_same_plan(client: TestClient, db: Session, desk: De
         "team_id": desk.team.id,
         "team": "Inbound desk",
         "current_role": "passive",
-        "fit": 59.8,
+        "fit": 60.9,
         "current_role_fit": 100.0,
         "months": 4.0,
-        "projected_fit": 69.8,
+        "projected_fit": 72.7,
         "develop": [
             {
                 "competency": "persuasion",
@@ -285,8 +345,8 @@ def test_the_api_answers_the_same_plan(client: TestClient, db: Session, desk: De
         "kpi_attainment": None,  # no KPI values in this desk
     }
     assert grower["develop"][0]["activities"]
-    assert body["not_a_fit"][0]["blocking"] == ["persistence"]
-    assert body["keep_in_current_role"][0]["current_role_fit"] == 92.0
+    assert body["not_a_fit"][0]["blocking"] == ["communication", "persistence"]
+    assert body["keep_in_current_role"][0]["current_role_fit"] == 92.2
     whole = client.get("/api/v1/teams/transition?headcount=0", headers=headers).json()
     assert sum(len(whole[key]) for key in LISTS) == 8 and whole["role"] == "active"
 

@@ -27,11 +27,14 @@ from sqlmodel import Session, col, select
 from app import i18n
 from app.db import utcnow
 from app.i18n import gettext as _
+from app.labels import flag_text, flag_title
 from app.models import Campaign, Invitation, InvitationStatus, Person, Role, ScoreSnapshot, User
 from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
+from app.services import report as report_service
 from app.services import results as result_service
 from app.services import sessions as session_service
+from app.services import snapshot_view
 from app.services.audit import API, record_read
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import add_person, check_person
@@ -56,6 +59,7 @@ from app.web.schemas import (
     CompletedOut,
     ConsentIn,
     ErrorOut,
+    FlagOut,
     InvitationErrorOut,
     InvitationOut,
     InvitationsCreate,
@@ -352,6 +356,20 @@ def create_invitations(
     return out
 
 
+def _flag_details(snapshot: ScoreSnapshot) -> list[FlagOut]:
+    language = i18n.get_language()
+    return [
+        FlagOut(
+            code=code, severity=severity, title=flag_title(code), text=flag_text(code, language)
+        )
+        for code, severity in snapshot_view.flag_severities(snapshot).items()
+    ]
+
+
+def _codes(values: Any) -> list[str]:
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
 def _result_out(
     participant: campaign_service.Participant, snapshot: ScoreSnapshot | None
 ) -> ResultOut:
@@ -367,17 +385,44 @@ def _result_out(
             provisional=False,
         )
     scores = snapshot.scores or {}
+    language = i18n.get_language()
+    words = scores.get("confidence_text")
+    outcome = scores.get("recommendation", snapshot.recommendation)
+    competencies = {}
+    for cid in scores.get("competencies") or {}:
+        score, low, high = snapshot_view.competency_interval(snapshot, cid)
+        entry = (scores.get("competencies") or {}).get(cid) or {}
+        competencies[cid] = CompetencyScore(
+            score=score,
+            band=entry.get("band") if isinstance(entry, dict) else None,
+            low=low,
+            high=high,
+            se=snapshot_view.finite(entry.get("se")) if isinstance(entry, dict) else None,
+            measured=snapshot_view.measured(snapshot, cid),
+        )
     return ResultOut(
         person_id=participant.person.id or 0,
         status=participant.status.value,
-        competencies={
-            cid: CompetencyScore(score=value.get("score"), band=value.get("band"))
-            for cid, value in (scores.get("competencies") or {}).items()
-        },
+        engine=snapshot_view.engine_of(scores),
+        model_version=snapshot.model_version,
+        level=snapshot_view.finite(scores.get("level")),
+        competencies=competencies,
         fit=dict(scores.get("fit") or {}),
-        recommendation=scores.get("recommendation", snapshot.recommendation),
+        fit_low=dict(scores.get("fit_low") or {}),
+        fit_high=dict(scores.get("fit_high") or {}),
+        probabilities=dict(scores.get("probabilities") or {}),
+        differential=snapshot_view.differential(snapshot),
+        recommendation=outcome,
+        outcome=outcome,
         confidence=scores.get("confidence", snapshot.confidence),
+        confidence_text=(words.get(language) or words.get("en"))
+        if isinstance(words, dict)
+        else None,
+        open_competencies=_codes(scores.get("open_competencies")),
+        next_steps=_codes(scores.get("next_steps")),
+        invalid_reasons=_codes(scores.get("invalid_reasons")),
         flags=list(snapshot.flags or []),
+        flag_details=_flag_details(snapshot),
         provisional=snapshot.provisional,
     )
 
@@ -417,9 +462,12 @@ def campaign_results(campaign_id: Id, user: ResultReader, session: SessionDep) -
     response_model=ReportOut,
     responses=STAFF_ERRORS,
 )
-def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> ReportOut:
+def person_report(
+    person_id: Id, user: ResultReader, session: SessionDep, catalog: CatalogDep
+) -> ReportOut:
     """The person and, per invitation, the campaign, the status and the latest result in full
-    (scores, flags, the model and instrument versions that produced it)."""
+    (scores, flags, the model and instrument versions that produced it); `report` is the
+    report of the latest completed assessment, the same model the report page renders."""
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(_("There is no such person."))
@@ -450,9 +498,17 @@ def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> Rep
                     instrument_versions=snapshot.instrument_versions,
                     scores=snapshot.scores,
                     flags=snapshot.flags,
+                    flag_details=_flag_details(snapshot),
+                    engine=snapshot_view.engine_of(snapshot.scores),
                 ),
             )
         )
+    try:
+        report: dict[str, Any] | None = report_service.person_report(
+            session, catalog, person, i18n.get_language()
+        )
+    except NotFound:
+        report = None
     with _changing(session):
         record_read(session, user=user, action="report.viewed", person_ids=[person.id], via=API)
     return ReportOut(
@@ -464,6 +520,7 @@ def person_report(person_id: Id, user: ResultReader, session: SessionDep) -> Rep
             language=person.language,
         ),
         invitations=invitations,
+        report=report,
     )
 
 

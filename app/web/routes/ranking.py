@@ -82,6 +82,12 @@ def _url(request: Request, name: str, campaign: Campaign, params: list[tuple[str
 
 def _sort_label(catalog: Catalog, key: str, language: str) -> str:
     model = catalog.model.definition
+    if key.startswith(ranking_service.PROBABILITY_SORT):
+        pid = key.removeprefix(ranking_service.PROBABILITY_SORT)
+        if pid == ranking_service.EITHER:
+            return _("Probability: the more likely role")
+        name = model.profiles[pid].name.get(language) if pid in model.profiles else pid
+        return _("Probability: %(profile)s") % {"profile": name}
     if key.startswith(ranking_service.FIT_SORT):
         pid = key.removeprefix(ranking_service.FIT_SORT)
         name = model.profiles[pid].name.get(language) if pid in model.profiles else pid
@@ -121,6 +127,9 @@ def campaign_ranking(
             return None
         return "descending" if query.order == "desc" else "ascending"
 
+    def outcome_url(code: str) -> str:
+        return _url(request, "ranking:campaign", campaign, query.params(recommendations=(code,)))
+
     params = query.params()
     return render(
         request,
@@ -136,6 +145,7 @@ def campaign_ranking(
                 for key in ranking_service.sort_keys(model)
             ],
             "sort_url": sort_url,
+            "outcome_url": outcome_url,
             "aria_sort": aria_sort,
             "sort_label": _sort_label(catalog, query.sort, language),
             "order_label": order_label,

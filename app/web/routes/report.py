@@ -7,6 +7,7 @@ another organisation, is answered with 404, as if the page did not exist.
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -68,6 +69,25 @@ def _report(
         return None
 
 
+def _retake(
+    session: Session, catalog: Any, report: dict[str, Any], language: str
+) -> dict[str, Any] | None:
+    """For an invalid result, what the retake partial offers (`app.services.retake`, from the
+    validity work; None where that module is not installed)."""
+    if report["recommendation"]["code"] != "invalid":
+        return None
+    try:
+        module = importlib.import_module("app.services.retake")
+    except ImportError:
+        return None
+    view = getattr(module, "retake_view", None)
+    invitation = session.get(Invitation, report["invitation_id"])
+    if view is None or invitation is None:
+        return None
+    found: dict[str, Any] | None = view(session, catalog, invitation, language)
+    return found
+
+
 @router.get("/people/{person_id:id}/report", name="report:person")
 def person_page(
     request: Request,
@@ -80,9 +100,18 @@ def person_page(
     report = _report(session, catalog, user, person_id, invitation)
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
+    retake = _retake(session, catalog, report, i18n.get_language())
     record_read(session, user=user, action="report.viewed", person_ids=[person_id])
     session.commit()
-    return render(request, "report/person.html", {"report": report})
+    return render(
+        request,
+        "report/person.html",
+        {
+            "report": report,
+            "retake": retake,
+            "can_retake": user.role in (Role.admin, Role.hr),
+        },
+    )
 
 
 @router.get("/people/{person_id:id}/report.json", name="report:person_json")

@@ -355,7 +355,10 @@ def result(
             "flags": [(code, flag_text(code, language)) for code in snapshot.flags],
             "pending": pending_sentences(catalog, pending, language),
             "cautions": caution_sentences(
-                catalog.model.definition, scores.get("cautions") or [], language
+                catalog.model.definition,
+                scores.get("cautions") or [],
+                language,
+                knockouts=scores.get("knockouts") or {},
             ),
             "review_link": to_review[0] if to_review else None,
             "rating_due": any(p.get("kind") == "manager_rating" for p in pending),
