@@ -335,7 +335,7 @@ def test_long_sections_are_split_into_short_pages_with_progress(
     consent(client, invited.token)
     blocks = invited.payload[0]["items"]
     pages = candidate.paginate(blocks)
-    assert len(blocks) == 24 and len(pages) == 6
+    assert len(blocks) == 28 and len(pages) == 7  # 24 scored blocks and 4 attention checks
     assert [item for page in pages for item in page] == blocks  # all of them, in order
     assert max(len(page) for page in pages) <= candidate.PAGE_SIZES["forced_choice"]
     assert max(len(page) for page in pages) - min(len(page) for page in pages) <= 1
@@ -344,14 +344,14 @@ def test_long_sections_are_split_into_short_pages_with_progress(
     assert shown == [item["id"] for item in pages[1]]
     numbers = [n.get_text(strip=True) for n in second.select(".q-num")]
     assert numbers[0] == f"{len(pages[0]) + 1}."  # questions keep their number in the part
-    assert "page 2 of 6" in second.select_one(".q-step").get_text()
+    assert "page 2 of 7" in second.select_one(".q-step").get_text()
     instructions = soup(client.get(f"/a/{invited.token}/instructions").text).get_text()
-    assert "6 pages" in instructions
+    assert "7 pages" in instructions
     for n, section in enumerate(invited.payload, start=1):
         for p, items in enumerate(candidate.paginate(section["items"]), start=1):
             assert len(items) <= min(candidate.PAGE_SIZES[i["type"]] for i in items), (n, p)
     # past the last page of a section, the address leads back to where to go on
-    beyond = client.get(f"/a/{invited.token}/s/1/p/7", follow_redirects=False)
+    beyond = client.get(f"/a/{invited.token}/s/1/p/8", follow_redirects=False)
     assert beyond.status_code == 303
     assert beyond.headers["location"] == f"/a/{invited.token}/instructions"  # nothing answered
 

@@ -10,8 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.db import scope_to_organisation
+from app.models import Role
 from app.scoring.loader import Catalog
 from app.services import sessions
+from app.services.report import person_report
+from tests.conftest import sign_in
+from tests.factories import PASSWORD, create_organisation, create_user
 from tests.web.test_candidate_pages import (
     Invited,
     consent,
@@ -20,6 +25,7 @@ from tests.web.test_candidate_pages import (
     soup,
     stored,
 )
+from tests.web.test_reviews import complete_battery
 
 
 @pytest.fixture
@@ -103,3 +109,22 @@ def test_the_answers_api_takes_most_and_least_and_refuses_the_same_twice(
     assert stored(db)[block["id"]] == {"least": b}
     unknown = client.put(url, json={"answers": {block["id"]: {"most": "zz", "least": b}}})
     assert unknown.status_code == 422 and "unknown statement" in unknown.json()["detail"]
+
+
+def test_the_report_says_the_forced_choice_scores_rest_on_design_parameters(
+    client: TestClient, db: Session, catalog: Catalog
+) -> None:
+    organisation = create_organisation(db)
+    done = complete_battery(db, catalog, organisation, battery="candidate-general")
+    scope_to_organisation(db, organisation.id or 0)
+    report = person_report(db, catalog, done.invitation, "en")
+    assert report["design_parameters"] == ["What is more like me: sales questionnaire"]
+    methods = [m for c in report["competencies"] for m in c["methods"]]
+    assert {m["parameters"] for m in methods if m["type"] == "forced_choice"} == {"design"}
+    assert "failed_attention" not in (done.snapshot.flags or [])  # the checks were followed
+    head = create_user(db, organisation=organisation, role=Role.head_of_sales)
+    db.commit()
+    sign_in(client, head.email, PASSWORD)
+    page = soup(client.get(f"/people/{done.person.id}/report").text)
+    note = page.select_one("#design-parameters")
+    assert note is not None and "design parameters" in note.get_text()
