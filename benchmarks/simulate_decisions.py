@@ -25,7 +25,15 @@ based timing, attention items with a 3 % slip rate). Their parsed answers go thr
   (outcome `invalid`; for results of the old engine, which has no such outcome, a serious
   flag);
 * every sub-scale's alpha in the general population's first sitting, beside the prior
-  reliability the instrument declares (when it declares one).
+  reliability the instrument declares (when it declares one; the forced-choice
+  questionnaire has no items of its own to take alpha over: see retest and recovery);
+* recovery: the correlation of the self-description's score (forced choice or Likert) and of
+  the combined score with the true level, mean over the competencies; and the faker's gain
+  (faking minus honest score of the same people) on both.
+
+`--self-report likert` puts the Likert self-report back in place of the forced-choice
+questionnaire (the candidate batteries before issue 13), for the comparison in
+docs/scoring.md.
 
 Each figure is printed beside its target (issue 10) with "met" or "missed". Nothing is
 tuned here and nothing is asserted: the study reports. `--markdown PATH` also writes the

@@ -24,6 +24,13 @@ that are deliberately NOT the scoring model (docs/scoring.md §"Simulation study
 * work sample — a continuous performance z = latent + task noise (SD 0.6) per criterion,
   read by a rater with error (SD 0.5) against cut-points at -1, 0, 1 (3 points; evenly
   spread for other maxima), shifted per criterion by N(0, 0.3).
+* forced choice — Thurstonian utilities t = mu + lambda * latent + e per statement, with
+  the true loadings the declared ones times U(0.7, 1.3) and the true means the declared
+  ones + N(0, 0.25) (design values are guesses), uniqueness 1 - lambda^2; the statement most
+  and least like the person are those of the highest and lowest utility. A faker adds
+  `FC_FAKING_SHIFT` (3) times the statement's desirability (true mean + 0.3 for positive,
+  - 0.3 for negative statements); instructed checks are followed (slip rate as above for
+  honest people, none for fakers); random responders pick at random.
 * manager rating — round(3 + latent + leniency + noise) on 1..5, leniency per person
   N(0.3, 0.3) (the same manager rates both sittings), noise SD 0.6.
 
