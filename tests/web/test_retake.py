@@ -24,8 +24,8 @@ from app.models import (
     SessionStatus,
 )
 from app.scoring.definitions import ForcedChoice
-from app.scoring.tirt import respond
 from app.scoring.loader import Catalog
+from app.scoring.tirt import respond
 from app.services.accounts import create_api_token
 from app.services.retake import retake_view
 from app.web.templating import templates
