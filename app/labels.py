@@ -47,6 +47,7 @@ def instrument_type_label(kind: str) -> str:
         "knowledge": _("knowledge test"),
         "manager_rating": _("manager rating"),
         "work_sample": _("work sample"),
+        "interview": _("structured interview"),
     }
     return _pick(kind, labels)
 
@@ -60,6 +61,7 @@ def instrument_type_short(kind: str) -> str:
         "knowledge": _("knowledge"),
         "manager_rating": _("manager"),
         "work_sample": _("work sample"),
+        "interview": _("interview"),
     }
     return _pick(kind, labels)
 

@@ -34,6 +34,7 @@ from app.web.openapi import install_openapi
 from app.web.routes import (
     admin,
     api,
+    api_interviews,
     api_privacy,
     api_retake,
     api_staff,
@@ -115,6 +116,8 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(api_retake.form_router)
+    app.include_router(api_interviews.router)
+    app.include_router(api_interviews.page_router)
     app.include_router(api_staff_work.router)
     app.include_router(staff.router)
     app.include_router(api_staff.router)

@@ -3,6 +3,7 @@
 from app.models.assessments import (
     Answer,
     AssessmentSession,
+    InterviewRating,
     KpiValue,
     ManagerRating,
     ReviewScore,
@@ -28,6 +29,7 @@ __all__ = [
     "CampaignStatus",
     "Consent",
     "GroupMembership",
+    "InterviewRating",
     "Invitation",
     "InvitationStatus",
     "KpiTarget",

@@ -110,6 +110,24 @@ class ManagerRating(OrganisationScoped, table=True):
     created_at: datetime = now_column()
 
 
+class InterviewRating(OrganisationScoped, table=True):
+    """One interviewer's rating of one structured-interview question (numbers only: no free
+    text is stored). A panel gives one set of rows per interviewer."""
+
+    __tablename__ = "interview_rating"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    invitation_id: int = Field(foreign_key="invitation.id", index=True, ondelete="CASCADE")
+    interviewer_id: int | None = Field(
+        default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL"
+    )
+    instrument_id: str = Field(max_length=64)
+    instrument_version: str = Field(max_length=64)
+    item_id: str = Field(max_length=64)
+    value: int
+    created_at: datetime = now_column()
+
+
 class KpiValue(OrganisationScoped, table=True):
     """One measured KPI of one person over one period (ids from competencies.yaml)."""
 

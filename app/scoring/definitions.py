@@ -270,6 +270,7 @@ class InstrumentType(StrEnum):
     manager_rating = "manager_rating"
     work_sample = "work_sample"
     forced_choice = "forced_choice"
+    interview = "interview"
 
 
 class ScaleKind(StrEnum):
@@ -377,6 +378,23 @@ class RatingItem(Definition):
     scale: Identifier
     text: Text
     anchors: dict[int, Text] = Field(min_length=2)
+
+
+class InterviewItem(Definition):
+    """A structured-interview question on one competency, rated by each interviewer on the
+    instrument's response scale; the anchors describe what the answer shows at each point."""
+
+    id: Identifier
+    scale: Identifier
+    kind: Literal["behavioural", "situational"] = Field(
+        description="behavioural: 'tell me about a time...'; situational: 'what would you do if...'"
+    )
+    text: Text
+    follow_up: Text | None = Field(default=None, description="probes the interviewer may ask")
+    anchors: dict[int, Text] = Field(
+        description="observable behaviour at least at the lowest, middle and top point "
+        "(checked by the loader, which names the missing points)"
+    )
 
 
 class RubricCriterion(Definition):
@@ -606,8 +624,17 @@ class ForcedChoice(InstrumentBase):
         return self
 
 
+class Interview(InstrumentBase):
+    """A structured interview: questions per competency with behaviourally anchored rating
+    scales, filled in by one interviewer or a panel (app.scoring.interview)."""
+
+    type: Literal[InstrumentType.interview]
+    response_scale: ResponseScale
+    items: list[InterviewItem] = Field(min_length=1)
+
+
 Instrument = Annotated[
-    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | ForcedChoice,
+    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | Interview | ForcedChoice,
     Field(discriminator="type"),
 ]
 

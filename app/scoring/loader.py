@@ -31,6 +31,8 @@ from app.scoring.definitions import (
     ForcedChoice,
     Instrument,
     InstrumentType,
+    Interview,
+    InterviewItem,
     Knowledge,
     KnowledgeItem,
     LikertItem,
@@ -561,7 +563,9 @@ def _check_instrument(
                 for j, check in enumerate(fc_item.statements):
                     elements.append((("items", i, "statements", j), check.id, ""))
     else:
-        items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem] = instrument.items
+        items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem | InterviewItem] = (
+            instrument.items
+        )
         for i, item in enumerate(items):
             elements.append((("items", i), item.id, item.scale))
     for loc, element_id, scale in elements:
@@ -594,6 +598,8 @@ def _check_instrument(
                 source.problem(
                     loc, f"anchor both ends of the scale ({scale_.min} and {scale_.max})"
                 )
+    elif isinstance(instrument, Interview):
+        _check_interview(source, instrument, model)
     elif isinstance(instrument, WorkSample):
         for i, task in enumerate(instrument.items):
             if task.min_words >= task.max_words:
@@ -607,6 +613,41 @@ def _check_instrument(
                         )
                 if 0 not in criterion.anchors or criterion.max_points not in criterion.anchors:
                     source.problem(loc, f"anchor both 0 and max_points ({criterion.max_points})")
+
+
+INTERVIEW_QUESTIONS = (2, 3)
+"""Questions per competency an interview asks (fewest, most)."""
+
+
+def _check_interview(source: _Source, instrument: Interview, model: CompetencyModel | None) -> None:
+    """Anchors at the lowest, middle and top point of the scale, inside it; two or three
+    questions per competency; only competencies are rated."""
+    scale_ = instrument.response_scale
+    middle = (scale_.min + scale_.max) // 2
+    required = sorted({scale_.min, middle, scale_.max})
+    asked: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for i, item in enumerate(instrument.items):
+        loc: Loc = ("items", i, "anchors")
+        _check_points(source, loc, item.anchors, scale_, "anchor")
+        missing = [point for point in required if point not in item.anchors]
+        if missing:
+            source.problem(
+                loc,
+                f"question '{item.id}' has no anchor for {', '.join(map(str, missing))}; "
+                f"describe the observable behaviour at least at {', '.join(map(str, required))}",
+            )
+        if model is not None and item.scale not in model.competencies:
+            source.problem(("items", i, "scale"), "an interview rates competencies only")
+        asked[item.scale] += 1
+        first.setdefault(item.scale, i)
+    fewest, most = INTERVIEW_QUESTIONS
+    for scale, count in asked.items():
+        if not fewest <= count <= most:
+            source.problem(
+                ("items", first[scale], "scale"),
+                f"competency '{scale}' has {count} question(s); ask {fewest} or {most}",
+            )
 
 
 def _check_prior(source: _Source, instrument: Instrument, *, required: bool) -> None:
@@ -774,6 +815,12 @@ def _parse_battery(
             source.problem(
                 loc,
                 f"unknown instrument '{iid}' (known: {', '.join(sorted(instruments)) or 'none'})",
+            )
+        elif isinstance(instruments[iid].definition, Interview):
+            source.problem(
+                loc,
+                f"'{iid}' is an interview: the interviewer fills it in on the interview page, "
+                "so it is not part of a battery",
             )
         elif not _suits(battery, instruments[iid].definition):
             source.problem(

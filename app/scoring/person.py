@@ -25,12 +25,14 @@ from app.scoring.decision import Estimate, decide, z_for
 from app.scoring.definitions import (
     ForcedChoice,
     Instrument,
+    Interview,
     ManagerRating,
     ScaleKind,
     SelfReport,
     WorkSample,
 )
 from app.scoring.engine import score_instrument
+from app.scoring.interview import score_interview
 from app.scoring.loader import Catalog
 from app.scoring.validity import flag_view
 
@@ -186,6 +188,7 @@ def score_person(
     *,
     person_id: str = "person",
     reliabilities: Reliabilities | None = None,
+    interviews: Mapping[str, Sequence[Sequence[int | None]]] | None = None,
 ) -> PersonResult:
     """Score a person from parsed answers.
 
@@ -200,6 +203,9 @@ def score_person(
         unknown).
     reliabilities : the organisation's own reliabilities (30+ completed sessions), per
         instrument and scale; the rest use the priors declared in the instruments' YAML.
+    interviews : per interview instrument (not part of the battery), one row of ratings per
+        interviewer in item order; scored by `app.scoring.interview` and combined with the
+        other methods (its reliability: the panel's agreement, or the declared prior).
     """
     methods: list[MethodResult] = []
     scales: dict[str, dict[str, float | None]] = {}
@@ -240,6 +246,30 @@ def score_person(
                 instrument_id, definition.type.value, definition.weight, scores, rel, excluded
             )
         )
+
+    interview_info: dict[str, Any] = {}
+    for instrument_id, panel in (interviews or {}).items():
+        interview = catalog.instruments[instrument_id].definition
+        if not isinstance(interview, Interview):
+            raise ValueError(f"'{instrument_id}' is not an interview")
+        scored_interview = score_interview(interview, panel)
+        if scored_interview.interviewers == 0:
+            continue
+        scales[instrument_id] = scored_interview.scores
+        methods.append(
+            MethodResult(
+                instrument_id,
+                interview.type.value,
+                interview.weight,
+                scored_interview.scores,
+                scored_interview.reliabilities,
+            )
+        )
+        interview_info[instrument_id] = {
+            "interviewers": scored_interview.interviewers,
+            "icc": scored_interview.icc,
+            "questions_rated_by_all": scored_interview.targets,
+        }
 
     model = catalog.model.definition
     elevation = self_report_elevation(methods, model.competencies)
@@ -349,6 +379,7 @@ def score_person(
         "next_steps": decision.next_steps,
         "invalid_reasons": decision.invalid_reasons,
         "missing_instruments": missing_instruments,
+        "interviews": interview_info,
         "flags": [_flag(code) for code in flag_codes],
         "cautions": decision.cautions,
         "summary": _with_missing(decision.summary, catalog, missing_instruments),

@@ -4,7 +4,7 @@ Every method is put on one metric (docs/scoring.md, "One metric"): 100 is the be
 and an answer at chance — random picks, or the Likert midpoint — lands at 50 on average for
 every method, so the same minimums and targets mean the same for all of them.
 
-* self-report and manager rating — a Likert answer x on low..high; reverse keys give
+* self-report, manager rating and interview — a Likert answer x on low..high; reverse keys give
   low + high - x; item score 100 * (x' - low) / (high - low) (the midpoint is 50).
 * SJT best/worst — scored against every key level of the two chosen options: with e_b the
   key level of the option chosen as best, e_w that of the option chosen as worst and
@@ -40,6 +40,7 @@ from app.scoring.definitions import (
     FcCheck,
     ForcedChoice,
     Instrument,
+    Interview,
     Key,
     Knowledge,
     KnowledgeItem,
@@ -262,7 +263,7 @@ def elements(instrument: Instrument) -> list[Element]:
     if isinstance(instrument, SelfReport):
         scale = instrument.response_scale
         return [_likert(i.id, i.scale, scale, i.key is Key.reverse) for i in instrument.items]
-    if isinstance(instrument, ManagerRating):
+    if isinstance(instrument, ManagerRating | Interview):
         scale = instrument.response_scale
         return [_likert(i.id, i.scale, scale, False) for i in instrument.items]
     if isinstance(instrument, Knowledge):
@@ -282,7 +283,7 @@ def elements(instrument: Instrument) -> list[Element]:
 
 
 def is_likert(instrument: Instrument) -> bool:
-    return isinstance(instrument, SelfReport | ManagerRating)
+    return isinstance(instrument, SelfReport | ManagerRating | Interview)
 
 
 def likert_parameters(instrument: Instrument) -> tuple[float, float, NDArray[np.bool_]]:
@@ -290,7 +291,7 @@ def likert_parameters(instrument: Instrument) -> tuple[float, float, NDArray[np.
     if isinstance(instrument, SelfReport):
         reverse = np.array([i.key is Key.reverse for i in instrument.items])
         return instrument.response_scale.min, instrument.response_scale.max, reverse
-    if isinstance(instrument, ManagerRating):
+    if isinstance(instrument, ManagerRating | Interview):
         scale = instrument.response_scale
         return scale.min, scale.max, np.zeros(len(instrument.items), dtype=bool)
     raise TypeError("not a Likert instrument")

@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from app.scoring.definitions import (
     ForcedChoice,
     Instrument,
+    Interview,
     Knowledge,
     ManagerRating,
     SelfReport,
@@ -189,6 +190,8 @@ def item_words(instrument: Instrument) -> NDArray[np.float64]:
         counts = [_text_words(*(s.text for s in block.statements)) for block in instrument.items]
     elif isinstance(instrument, WorkSample):
         counts = [0 for task in instrument.items for _criterion in task.rubric]
+    elif isinstance(instrument, Interview):  # rated by the interviewer, never timed
+        counts = [0 for _item in instrument.items]
     else:
         raise TypeError(f"unknown instrument type {type(instrument).__name__}")
     return np.array(counts, dtype=np.float64)

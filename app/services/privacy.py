@@ -26,6 +26,7 @@ from app.models import (
     Campaign,
     Consent,
     GroupMembership,
+    InterviewRating,
     Invitation,
     KpiValue,
     LoginSession,
@@ -407,6 +408,21 @@ def export_person(session: Session, person: Person) -> dict[str, Any]:
                 "rated_on": r.rated_on.isoformat(),
             }
             for r in ratings
+        ],
+        "interview_ratings": [
+            {
+                "invitation_id": r.invitation_id,
+                "instrument": r.instrument_id,
+                "item": r.item_id,
+                "value": r.value,
+                "interviewer_id": r.interviewer_id,
+                "rated_at": r.created_at.isoformat(),
+            }
+            for r in session.exec(
+                select(InterviewRating)
+                .where(InterviewRating.person_id == person.id)
+                .order_by(col(InterviewRating.id))
+            )
         ],
         "kpis": [
             {

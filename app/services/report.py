@@ -47,6 +47,7 @@ from app.scoring.reliability import (
     standard_error,
 )
 from app.scoring.validity import FLAGS
+from app.services import interviews
 from app.services.errors import NotFound
 from app.services.results import latest_result
 from app.services.snapshot_view import engine_of, interval_text, percent, points
@@ -322,18 +323,48 @@ def _competencies(
     return out
 
 
+def _scale_name(catalog: Catalog, sid: str, language: str) -> str:
+    """The name of a scale that is part of a profile (e.g. the self-report's
+    `sales_orientation`), from the instrument that declares it."""
+    for loaded in catalog.instruments.values():
+        scale = loaded.definition.scales.get(sid)
+        if scale is not None:
+            return scale.name.get(language)
+    return sid
+
+
+def _profile_scales(
+    catalog: Catalog, stored: Mapping[str, Any], language: str
+) -> dict[str, dict[str, Any]]:
+    """The stored profile scales (engine 2) as report entries, like competencies."""
+    out = {}
+    for sid, entry in (stored.get("profile_scales") or {}).items():
+        score, low, high = (_number(entry.get(k)) for k in ("score", "low", "high"))
+        out[sid] = {
+            "id": sid,
+            "name": _scale_name(catalog, sid, language),
+            "score": _rounded(score),
+            "text": interval_text(score, low, high),
+        }
+    return out
+
+
 def _fit(
-    model: CompetencyModel,
+    catalog: Catalog,
     stored: Mapping[str, Any],
     competencies: Sequence[Mapping[str, Any]],
     language: str,
 ) -> list[dict[str, Any]]:
     """Fit to each role: the index with its interval, the probability of meeting the role
-    (engine 2), the knock-outs, strengths and gaps."""
+    (engine 2), the knock-outs, strengths and gaps, and the profile's scales that entered
+    the fit (e.g. the outbound orientation in active sales)."""
+    model = catalog.model.definition
     scores = {c["id"]: c["score"] for c in competencies}
-    by_id = {c["id"]: c for c in competencies}
+    scales = _profile_scales(catalog, stored, language)
+    by_id = {c["id"]: c for c in competencies} | scales
     out = []
     for pid, profile in model.profiles.items():
+        minimums = dict(profile.minimums) | {s: c.minimum for s, c in profile.scales.items()}
         now = profile_fit(pid, profile, scores)
         index = _number((stored.get("fit") or {}).get(pid))
         low = _number((stored.get("fit_low") or {}).get(pid))
@@ -355,12 +386,23 @@ def _fit(
                 "knockouts": [
                     {
                         "competency": cid,
-                        "name": _competency_name(model, cid, language),
+                        "name": (by_id.get(cid) or {}).get("name")
+                        or _competency_name(model, cid, language),
                         "score": (by_id.get(cid) or {}).get("score"),
                         "text": (by_id.get(cid) or {}).get("text") or "—",
-                        "minimum": profile.minimums.get(cid),
+                        "minimum": minimums.get(cid),
                     }
                     for cid in knocked
+                ],
+                "scales": [
+                    {
+                        **scales[sid],
+                        "weight": component.weight,
+                        "target": component.target,
+                        "minimum": component.minimum,
+                    }
+                    for sid, component in profile.scales.items()
+                    if sid in scales
                 ],
                 "strengths": [
                     {"competency": c, "name": _competency_name(model, c, language)}
@@ -843,10 +885,13 @@ def _report(
             "minimum": MIN_REFERENCE_GROUP,
             "enough": group.enough,
         },
-        "fit": _fit(model, stored, competencies, language),
+        "fit": _fit(catalog, stored, competencies, language),
         "flags": flags,
         "discrepancies": [c["id"] for c in competencies if c["discrepancy"]],
         "interview": _interview_guide(model, campaign, competencies, stored, language),
+        "structured_interview": interviews.report_section(
+            catalog, invitation.id or 0, stored, language
+        ),
         "development": _development(model, campaign, scores, stored.get("fit") or {}, language),
         "caveats": _caveats(catalog, snapshot, stored, group, language),
         "provisional": snapshot.provisional,

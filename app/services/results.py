@@ -23,14 +23,15 @@ from app.models import (
     Answer,
     AssessmentSession,
     Campaign,
+    InterviewRating,
     Invitation,
     ManagerRating,
     ReviewScore,
     ScoreSnapshot,
     SessionStatus,
 )
+from app.scoring.definitions import Interview, WorkSample
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
-from app.scoring.definitions import WorkSample
 from app.scoring.loader import Catalog
 from app.scoring.person import score_person
 from app.scoring.responses import elements
@@ -112,19 +113,37 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         rows[instrument_id] = row
         seconds[instrument_id] = timing
 
+    own_reliabilities = organisation_reliabilities(session, catalog)
+    interviews = interview_rows(session, catalog, invitation)
+    for instrument_id in interviews:
+        versions[instrument_id] = catalog.instruments[instrument_id].version
     scored = score_person(
         catalog,
         battery.instruments,
         rows,
         seconds,
         person_id=str(invitation.person_id),
-        reliabilities=organisation_reliabilities(session, catalog),
+        reliabilities=own_reliabilities,
+        interviews=interviews,
     )
     payload = {
         **scored.payload,
         "pending": [{"instrument": p.instrument_id, "kind": p.kind} for p in pending],
         "unanswered": unanswered(session, invitation, catalog),
     }
+    if interviews:
+        without = score_person(
+            catalog,
+            battery.instruments,
+            rows,
+            seconds,
+            person_id=str(invitation.person_id),
+            reliabilities=own_reliabilities,
+        )
+        payload["interview_effect"] = interview_effect(without.payload, scored.payload)
+    proposal = interview_proposal(catalog, invitation, scored.payload)
+    if proposal is not None:
+        payload["interview_proposal"] = proposal
     snapshot = ScoreSnapshot(
         person_id=invitation.person_id,
         campaign_id=campaign.id,
@@ -140,6 +159,72 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
     session.add(snapshot)
     session.flush()
     return snapshot
+
+
+def interview_rows(
+    session: Session, catalog: Catalog, invitation: Invitation
+) -> dict[str, list[list[int | None]]]:
+    """Per interview instrument given for the invitation, one row of ratings per interviewer
+    in item order (see app.services.interviews)."""
+    found = session.exec(
+        select(InterviewRating)
+        .where(InterviewRating.invitation_id == invitation.id)
+        .order_by(col(InterviewRating.id))
+    ).all()
+    given: dict[str, dict[int | None, dict[str, int]]] = {}
+    for row in found:
+        given.setdefault(row.instrument_id, {}).setdefault(row.interviewer_id, {})[row.item_id] = (
+            row.value
+        )
+    out: dict[str, list[list[int | None]]] = {}
+    for instrument_id, by_interviewer in given.items():
+        loaded = catalog.instruments.get(instrument_id)
+        if loaded is None or not isinstance(loaded.definition, Interview):
+            continue  # an interview no longer installed: its ratings are kept, not scored
+        items = loaded.definition.items
+        out[instrument_id] = [[r.get(item.id) for item in items] for r in by_interviewer.values()]
+    return out
+
+
+def interview_effect(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What the interview changed: the outcome and each competency's score and interval
+    without it and with it."""
+    competencies = {}
+    for cid, now in after.get("competencies", {}).items():
+        then = before.get("competencies", {}).get(cid, {})
+        competencies[cid] = {
+            "before": {k: then.get(k) for k in ("score", "low", "high")},
+            "after": {k: now.get(k) for k in ("score", "low", "high")},
+        }
+    return {
+        "outcome_before": before.get("outcome"),
+        "outcome_after": after.get("outcome"),
+        "confidence_before": before.get("confidence"),
+        "confidence_after": after.get("confidence"),
+        "competencies": competencies,
+    }
+
+
+def interview_proposal(
+    catalog: Catalog, invitation: Invitation, payload: dict[str, Any]
+) -> dict[str, Any] | None:
+    """For an `uncertain` outcome whose next steps include an interview: the interview for
+    exactly the competencies that left the decision open, and the page to fill it in."""
+    if payload.get("outcome") != "uncertain" or "interview" not in payload.get("next_steps", []):
+        return None
+    interview = next(
+        (i.definition for i in catalog.instruments.values() if isinstance(i.definition, Interview)),
+        None,
+    )
+    focus = list(payload.get("open_competencies") or [])
+    if interview is None or not focus:
+        return None
+    return {
+        "instrument": interview.id,
+        "competencies": focus,
+        "questions": [item.id for item in interview.items if item.scale in focus],
+        "path": f"/interviews/{invitation.id}?focus={','.join(focus)}",  # ids: no escaping
+    }
 
 
 def latest_results(session: Session, invitation_ids: list[int]) -> dict[int, ScoreSnapshot]:

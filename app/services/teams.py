@@ -24,7 +24,7 @@ fewer than `MIN_GROUP` people are flagged as individual cases rather than a team
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,9 +37,10 @@ from sqlmodel import Session, col, func, select
 
 from app.i18n import gettext as _
 from app.models import Person, PersonKind, ScoreSnapshot, Team, User
+from app.scoring.decision import Component, components
 from app.scoring.definitions import CompetencyModel, Profile
 from app.scoring.development import DevelopmentDecision, PlanStep, develop_or_hire
-from app.scoring.fit import MIN_COVERAGE, ROLES, profile_fit
+from app.scoring.fit import MIN_COVERAGE, ROLES, attainment
 from app.scoring.loader import Catalog
 from app.services.errors import Invalid, NotFound
 from app.services.kpis import kpi_table, window
@@ -91,10 +92,27 @@ class CurrentScores:
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _score_of(competency: str, key: str = "score") -> Any:
-    """SQL for the stored score (or `low`, `high`) of one competency in a snapshot's payload
-    (NULL if none)."""
-    return col(ScoreSnapshot.scores)[("competencies", competency, key)].as_float()
+def profile_scales(model: CompetencyModel) -> list[str]:
+    """The scales that are part of a profile (e.g. `sales_orientation`), which the engine
+    stores under `profile_scales` beside the competencies."""
+    return list(dict.fromkeys(sid for p in model.profiles.values() for sid in p.scales))
+
+
+def fit_columns(model: CompetencyModel) -> list[str]:
+    """The score columns a fit needs: the competencies, then the profile scales, so the fits
+    computed here equal the fits stored with each result."""
+    return list(model.competencies) + profile_scales(model)
+
+
+def _path(component: str, scales: Sequence[str], key: str) -> tuple[str, str, str]:
+    """Where a component's stored score (or `low`, `high`) sits in a snapshot's payload."""
+    return ("profile_scales" if component in scales else "competencies", component, key)
+
+
+def _score_of(competency: str, key: str = "score", scales: Sequence[str] = ()) -> Any:
+    """SQL for the stored score (or `low`, `high`) of one competency, or of one of the profile
+    `scales`, in a snapshot's payload (NULL if none)."""
+    return col(ScoreSnapshot.scores)[_path(competency, scales, key)].as_float()
 
 
 INTERVAL_KEYS = ("score", "low", "high")
@@ -105,9 +123,13 @@ CHUNK = 500
 
 
 def current_scores(
-    session: Session, competencies: Sequence[str], people: Select[Any] | Sequence[int]
+    session: Session,
+    competencies: Sequence[str],
+    people: Select[Any] | Sequence[int],
+    scales: Sequence[str] = (),
 ) -> dict[int, CurrentScores]:
-    """The latest snapshot with at least one competency score, per person.
+    """The latest snapshot with at least one competency score, per person, with the scores of
+    the profile `scales` beside the competencies' (`fit_columns`).
 
     `people` is a list of person ids or a SELECT of them; people without such a snapshot are
     absent from the answer. One query reads everyone's latest snapshot (the JSON is read
@@ -123,7 +145,7 @@ def current_scores(
         .where(col(ScoreSnapshot.person_id).in_(people_ids))
         .group_by(col(ScoreSnapshot.person_id))
     )
-    out = _read_scores(session, competencies, col(ScoreSnapshot.id).in_(latest))
+    out = _read_scores(session, competencies, col(ScoreSnapshot.id).in_(latest), scales)
     empty = [person_id for person_id, found in out.items() if not _any_score(found)]
     for start in range(0, len(empty), CHUNK):
         chunk = empty[start : start + CHUNK]
@@ -133,7 +155,7 @@ def current_scores(
             .where(col(ScoreSnapshot.person_id).in_(chunk), scored)
             .group_by(col(ScoreSnapshot.person_id))
         )
-        found = _read_scores(session, competencies, col(ScoreSnapshot.id).in_(earlier))
+        found = _read_scores(session, competencies, col(ScoreSnapshot.id).in_(earlier), scales)
         for person_id in chunk:
             if person_id in found:
                 out[person_id] = found[person_id]
@@ -158,9 +180,14 @@ SNAPSHOT_COLUMNS = (
 
 
 def _read_scores(
-    session: Session, competencies: list[str], condition: ColumnElement[bool]
+    session: Session,
+    competencies: list[str],
+    condition: ColumnElement[bool],
+    scales: Sequence[str] = (),
 ) -> dict[int, CurrentScores]:
-    """Snapshots matching `condition`, with their competency scores read in the database."""
+    """Snapshots matching `condition`, with their competency (and profile scale) scores read
+    in the database."""
+    competencies = list(competencies) + [s for s in scales if s not in competencies]
     columns = [getattr(ScoreSnapshot, name) for name in SNAPSHOT_COLUMNS]
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
     statement: Any
@@ -176,14 +203,15 @@ def _read_scores(
         statement = sa_select(
             *(inner.c[name] for name in SNAPSHOT_COLUMNS),
             *(
-                inner.c.payload[("competencies", c, key)].as_float()
+                inner.c.payload[_path(c, scales, key)].as_float()
                 for c in competencies
                 for key in INTERVAL_KEYS
             ),
         )
     else:
         statement = sa_select(
-            *columns, *(_score_of(c, key) for c in competencies for key in INTERVAL_KEYS)
+            *columns,
+            *(_score_of(c, key, scales) for c in competencies for key in INTERVAL_KEYS),
         ).where(condition)
     out = {}
     for row in session.exec(statement):
@@ -268,14 +296,16 @@ def members(session: Session, model: CompetencyModel, scope: Scope) -> list[Memb
     )
     rows = session.exec(statement).all()
     competencies = list(model.competencies)
-    current = current_scores(session, competencies, select(Person.id).where(*conditions))
+    current = current_scores(
+        session, competencies, select(Person.id).where(*conditions), profile_scales(model)
+    )
     results = kpi_table(
         session,
         model,
         [(row[0], row[2], row[3] or row[5]) for row in rows],
         window(session),
     )
-    empty: dict[str, float | None] = dict.fromkeys(competencies)
+    empty: dict[str, float | None] = dict.fromkeys(fit_columns(model))
     out = []
     for person_id, full_name, team_id, current_role, team_name, sales_mode in rows:
         found = current.get(person_id)
@@ -345,12 +375,17 @@ def profile_fits(
     knock-outs below the minimum. `people` (rows in the same order) lets a borderline fit be
     checked with the scalar function.
     """
-    ids = list(profile.weights)
-    columns = [list(competencies).index(c) for c in ids]
-    scores = matrix[:, columns] if len(matrix) else np.empty((0, len(ids)))
-    weights = np.array([profile.weights[c] for c in ids], dtype=float)
-    targets = np.array([profile.targets[c] for c in ids], dtype=float)
-    minimums = np.array([profile.minimums[c] for c in ids], dtype=float)
+    parts = components(profile)  # competencies, then the profile's scales
+    ids = [c.id for c in parts]
+    known_columns = list(competencies)
+    # a component without a column (e.g. a scale the caller did not read) is unmeasured
+    padded = np.hstack([matrix, np.full((len(matrix), 1), np.nan)]) if matrix.ndim == 2 else matrix
+    missing = len(known_columns)
+    columns = [known_columns.index(c) if c in known_columns else missing for c in ids]
+    scores = padded[:, columns] if len(matrix) else np.empty((0, len(ids)))
+    weights = np.array([c.weight for c in parts], dtype=float)
+    targets = np.array([c.target for c in parts], dtype=float)
+    minimums = np.array([c.minimum for c in parts], dtype=float)
     known = np.isfinite(scores)
     filled = np.where(known, scores, 0.0)
     span = targets - minimums
@@ -381,12 +416,27 @@ def profile_fits(
         elif current is None:
             qualifies = None
         elif people is not None and abs(current - threshold) < BORDERLINE:
-            exact = profile_fit(profile_id, profile, people[i].scores)
-            current, qualifies = exact.fit, exact.qualifies
+            current = _exact_fit(parts, people[i].scores)
+            qualifies = None if current is None else current >= threshold
         else:
             qualifies = current >= threshold
         out.append(FitNow(current, qualifies, knockouts))
     return out
+
+
+def _exact_fit(parts: Sequence[Component], scores: Mapping[str, float | None]) -> float | None:
+    """One person's fit in plain floats (the engine's formula, `decision._role`), for a fit
+    too close to its threshold to trust the vectorised sum's last digit."""
+    known = [
+        (c, float(value))
+        for c in parts
+        if (value := scores.get(c.id)) is not None and math.isfinite(value)
+    ]
+    total = sum(c.weight for c in parts)
+    weight = sum(c.weight for c, _value in known)
+    if not known or not total or weight / total < MIN_COVERAGE - 1e-9:
+        return None
+    return 100.0 * sum(c.weight * attainment(v, c.minimum, c.target) for c, v in known) / weight
 
 
 def recommendation(fits: dict[str, FitNow]) -> str | None:
@@ -480,9 +530,10 @@ def team_map(
     scope = resolve_scope(session, team_id=team_id, manager_id=manager_id)
     people = members(session, model, scope)
     competencies = list(model.competencies)
-    matrix = score_matrix(people, competencies)
+    columns = fit_columns(model)
+    matrix = score_matrix(people, columns)
     fits = {
-        pid: profile_fits(pid, profile, competencies, matrix, people)
+        pid: profile_fits(pid, profile, columns, matrix, people)
         for pid, profile in model.profiles.items()
     }
     rows = []
@@ -673,10 +724,10 @@ def transition(
         check_transition(model, other or role, other_headcount)
     scope = resolve_scope(session, team_id=team_id, manager_id=manager_id)
     people = members(session, model, scope)
-    competencies = list(model.competencies)
-    matrix = score_matrix(people, competencies)
+    columns = fit_columns(model)
+    matrix = score_matrix(people, columns)
     fits = {
-        pid: profile_fits(pid, profile, competencies, matrix, people)
+        pid: profile_fits(pid, profile, columns, matrix, people)
         for pid, profile in model.profiles.items()
     }
     groups: dict[str, list[TransitionEntry]] = {

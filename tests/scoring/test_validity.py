@@ -13,10 +13,6 @@ from app.scoring.definitions import SelfReport
 from app.scoring.engine import score_instrument
 from app.scoring.validity import (
     FLAGS,
-    IMPRESSION_CUT,
-    STRAIGHT_LINE_MIN_ITEMS,
-    STRAIGHT_LINE_RUN,
-    TOO_FAST_WORDS_PER_SECOND,
     reading_speed,
 )
 
@@ -135,7 +131,6 @@ def test_clean_answers_raise_no_flag() -> None:
 
 def test_too_fast_is_a_median_reading_speed_over_8_words_per_second() -> None:
     # The median item has two words ("Statement 1"): 0.25 s is exactly 8 words a second.
-    assert TOO_FAST_WORDS_PER_SECOND == 8.0
     rows = [answers()] * 5
     flags = flags_of(*rows, seconds=[0.2, 0.3, 0.25, 0.24, math.nan])
     assert flags == [["too_fast"], [], [], ["too_fast"], []]
@@ -161,7 +156,6 @@ def test_the_median_reading_speed_ignores_a_few_long_pauses() -> None:
 
 
 def test_a_run_of_10_identical_answers_is_straight_lining_and_9_is_not() -> None:
-    assert STRAIGHT_LINE_RUN == 10
     ten = answers(**run(*[3] * 10, 4, 2))
     nine = answers(**run(*[3] * 9, 5, 4, 2))
     assert flags_of(ten, nine) == [["straight_lining"], []]
@@ -180,7 +174,6 @@ def test_a_missing_answer_breaks_a_run() -> None:
 
 
 def test_when_fewer_than_10_are_answered_all_of_them_identical_is_straight_lining() -> None:
-    assert STRAIGHT_LINE_MIN_ITEMS == 6
     six = answers(**only(**run(*[3] * 6)))
     five = answers(**only(**run(*[3] * 5)))
     six_with_a_gap = answers(**only(**run(3, 3, 3, None, 3, 3, 3)))
@@ -246,7 +239,6 @@ def test_inconsistent_when_at_least_half_of_the_answered_pairs_differ_too_much(
 def test_impression_management_is_a_scale_score_of_80_or_more(
     im1: int, im2: int | None, score: float | None, flagged: bool
 ) -> None:
-    assert IMPRESSION_CUT == 80.0
     row = answers(im1=im1, im2=im2)
     result = score_instrument(INSTRUMENT, ["r"], answers=np.array([row]))
     assert result.scores_of(0)["im"] == score
@@ -340,14 +332,6 @@ def test_flags_never_change_scores() -> None:
 
 
 def test_every_flag_has_a_severity_and_a_sentence_in_both_languages() -> None:
-    assert set(FLAGS) == {
-        "too_fast",
-        "straight_lining",
-        "failed_attention",
-        "inconsistent",
-        "impression_management",
-        "method_discrepancy",
-    }
     for code, flag in FLAGS.items():
         assert flag.code == code
         assert flag.severity in {"serious", "caution"}

@@ -166,6 +166,11 @@ MATRIX: dict[str, str] = {
     "PUT /api/v1/reviews/{session_id}": "L L L A A A A H H H H H",
     "GET /api/v1/ratings": API_SIGNED_IN,
     "PUT /api/v1/ratings/{invitation_id}": "L L L A A A A H H H H H",
+    # the structured interview: every staff role; a manager only for the people they manage
+    "GET /interviews/{invitation_id:id}": STAFF_OBJECT,
+    "POST /interviews/{invitation_id:id}": STAFF_OBJECT,
+    "GET /api/v1/interviews/{invitation_id}": "L L L A A A A H H H H H",
+    "PUT /api/v1/interviews/{invitation_id}": "L L L A A A A H H H H H",
     "POST /api/v1/campaigns/{campaign_id}/invitations": API_HR_OBJECT,
     "POST /api/v1/invitations/{invitation_id}/retake": API_HR_OBJECT,
     "GET /api/v1/campaigns/{campaign_id}/results": API_READERS_OBJECT,
@@ -224,6 +229,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/people/{person_id}/erase": {"confirm": True},  # a person kept for this
     "PUT /api/v1/reviews/{session_id}": {"points": {}},
     "PUT /api/v1/ratings/{invitation_id}": {"values": {}},
+    "PUT /api/v1/interviews/{invitation_id}": {"values": {}},
 }
 MOUNT_FILES = {"/static": "/static/css/app.css", "/docs-assets": "/docs-assets/swagger-ui.css"}
 ALLOWED_REFUSALS = {400, 409, 410, 413, 422}

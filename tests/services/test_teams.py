@@ -28,7 +28,8 @@ from sqlmodel import Session
 
 from app.db import ORGANISATION_KEY, scope_to_organisation, utcnow
 from app.models import Organisation, Person, PersonKind, Role, ScoreSnapshot, Team, User
-from app.scoring.fit import profile_fit
+from app.scoring.decision import Estimate, components, decide
+from app.scoring.definitions import CompetencyModel
 from app.scoring.loader import Catalog
 from app.services import teams
 from app.services.errors import Invalid, NotFound
@@ -324,8 +325,14 @@ def test_the_team_map_has_every_person_and_competency(
         "Walter Weak",
     ]
     assert found.assessed == 6
-    assert rows["Hanna Hunter"].member.scores == {c: float(v) for c, v in HUNTER.items()}
-    assert rows["Nina Newcomer"].member.scores == dict.fromkeys(COMPETENCIES)
+    # the profile scales (sales_orientation) ride along, None where not stored
+    assert rows["Hanna Hunter"].member.scores == {
+        **{c: float(v) for c, v in HUNTER.items()},
+        "sales_orientation": None,
+    }
+    assert rows["Nina Newcomer"].member.scores == dict.fromkeys(
+        teams.fit_columns(catalog.model.definition)
+    )
     assert {name: row.recommendation for name, row in rows.items()} == {
         "Greta Grower": "passive",
         "Hanna Hunter": "both",
@@ -356,9 +363,11 @@ def test_a_score_missing_from_the_snapshot_is_none(
         if r.member.person_id == person.id
     )
     assert row.member.scores["negotiation"] is None
-    exact = profile_fit("active", catalog.model.definition.profiles["active"], partial)
-    assert row.fits["active"].fit == pytest.approx(exact.fit)
-    assert row.fits["active"].qualifies is exact.qualifies
+    model = catalog.model.definition
+    exact = _engine_fit(model, "active", partial)
+    assert exact is not None
+    assert row.fits["active"].fit == pytest.approx(exact)
+    assert row.fits["active"].qualifies is (exact >= model.profiles["active"].fit_threshold)
 
 
 # ----------------------------------------------------------------------------- current scores
@@ -418,36 +427,77 @@ def _member(scores: dict[str, float | None]) -> teams.Member:
     return teams.Member(0, "x", None, None, None, scores)
 
 
-def test_the_vectorised_fit_is_profile_fit(catalog: Catalog) -> None:
-    """Random people, some scores missing, many near minimums and targets."""
+def _engine_fit(model: CompetencyModel, pid: str, scores: dict[str, float | None]) -> float | None:
+    """The fit point the engine stores with a result (`decision.decide`), for these scores."""
+    estimates = {c: Estimate(v, 0.0) for c, v in scores.items() if v is not None}
+    return decide(model, estimates).roles[pid].fit
+
+
+def test_the_vectorised_fit_is_the_engines_fit(catalog: Catalog) -> None:
+    """Random people, some scores missing, many near minimums and targets; the profile
+    scales (sales_orientation) count as in the engine, so the team map's fit is the one
+    stored with each result."""
     model = catalog.model.definition
+    columns = teams.fit_columns(model)
+    assert "sales_orientation" in columns
     rng = random.Random(7)  # noqa: S311 - test data, not secrets
     grid = [0, 25, 30, 35, 45, 50, 55, 60, 65, 70, 75, 100]
     people = []
-    for _ in range(600):
+    for _ in range(300):
         scores: dict[str, float | None] = {}
-        for cid in COMPETENCIES:
+        for cid in columns:
             roll = rng.random()
             scores[cid] = (
                 None if roll < 0.12 else rng.choice(grid) if roll < 0.5 else rng.uniform(0, 100)
             )
         people.append(_member(scores))
-    matrix = teams.score_matrix(people, list(COMPETENCIES))
+    matrix = teams.score_matrix(people, columns)
     assert np.isnan(matrix).sum() == sum(v is None for p in people for v in p.scores.values())
     for pid, profile in model.profiles.items():
-        fast = teams.profile_fits(pid, profile, list(COMPETENCIES), matrix, people)
+        fast = teams.profile_fits(pid, profile, columns, matrix, people)
+        parts = components(profile)
         for person, got in zip(people, fast, strict=True):
-            exact = profile_fit(pid, profile, person.scores)
-            assert got.qualifies is exact.qualifies
-            assert got.knockouts == tuple(k.competency for k in exact.knockouts)
-            if exact.fit is None:
+            expected = _engine_fit(model, pid, person.scores)
+            below = tuple(
+                c.id
+                for c in parts
+                if person.scores.get(c.id) is not None and (person.scores[c.id] or 0.0) < c.minimum
+            )
+            assert got.knockouts == below
+            if expected is None:
                 assert got.fit is None
+                assert got.qualifies is (False if below else None)  # a knock-out still counts
             else:
-                assert got.fit == pytest.approx(exact.fit, abs=1e-9)
+                assert got.fit == pytest.approx(expected, abs=1e-9)
+                assert got.qualifies is (not below and expected >= profile.fit_threshold)
+
+
+def test_the_team_map_reads_the_stored_profile_scales(db: Session, catalog: Catalog) -> None:
+    """A result's sales orientation (stored under `profile_scales`) enters the team map's
+    active fit exactly as it entered the fit stored with the result."""
+    model = catalog.model.definition
+    organisation = create_organisation(db)
+    scope_to_organisation(db, organisation.id or 0)
+    person = add_person(db, organisation, "Outbound Olga", scores=HUNTER)
+    snapshot = db.get(ScoreSnapshot, person.id and add_snapshot(db, person, HUNTER).id)
+    assert snapshot is not None
+    snapshot.scores = {
+        **snapshot.scores,
+        "profile_scales": {"sales_orientation": {"score": 20.0, "low": 12.0, "high": 28.0}},
+    }
+    db.add(snapshot)
+    db.flush()
+    found = teams.team_map(db, catalog)
+    [row] = [r for r in found.rows if r.member.person_id == person.id]
+    with_scale = _engine_fit(model, "active", {**HUNTER, "sales_orientation": 20.0})
+    without = _engine_fit(model, "active", dict(HUNTER))
+    assert with_scale is not None and without is not None and with_scale < without
+    assert row.fits["active"].fit == pytest.approx(with_scale, abs=1e-9)
+    assert row.member.scores["sales_orientation"] == 20.0
 
 
 def test_a_fit_exactly_at_the_threshold_qualifies(catalog: Catalog) -> None:
-    """Borderline fits are decided by `profile_fit` itself, so rounding cannot flip them."""
+    """Borderline fits are decided in plain floats, so rounding cannot flip them."""
     model = catalog.model.definition
     profile = model.profiles["active"]
     # every competency at the point where attainment is 0.65: fit is exactly the threshold
@@ -455,14 +505,13 @@ def test_a_fit_exactly_at_the_threshold_qualifies(catalog: Catalog) -> None:
         c: profile.minimums[c] + 0.65 * (profile.targets[c] - profile.minimums[c])
         for c in COMPETENCIES
     }
-    exact = profile_fit("active", profile, scores)
+    scores |= {sid: s.minimum + 0.65 * (s.target - s.minimum) for sid, s in profile.scales.items()}
+    columns = teams.fit_columns(model)
+    exact = _engine_fit(model, "active", scores)
     people = [_member(scores)]
     [got] = teams.profile_fits(
-        "active",
-        profile,
-        list(COMPETENCIES),
-        teams.score_matrix(people, list(COMPETENCIES)),
-        people,
+        "active", profile, columns, teams.score_matrix(people, columns), people
     )
-    assert got.qualifies is exact.qualifies
-    assert got.fit == exact.fit
+    assert exact is not None
+    assert got.qualifies is (exact >= profile.fit_threshold)
+    assert got.fit == exact

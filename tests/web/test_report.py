@@ -248,6 +248,7 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
         "fit",
         "flags",
         "interview",
+        "structured-interview",
         "development",
         "caveats",
     ]
@@ -462,6 +463,27 @@ def test_an_invalid_result_says_why_and_offers_a_fresh_link(
         "failed_attention",
     ]
     assert data["recommendation"]["decisive"] is False
+
+
+def test_the_outbound_orientation_is_shown_and_named_where_it_knocks_out(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, head: User
+) -> None:
+    """The self-report's sales orientation is part of the active fit: the report shows it
+    under the role with its interval and names it (never by its id) when it knocks out."""
+    assessed = assess(db, catalog, organisation)
+    scope_to_organisation(db, organisation.id or 0)
+    payload = payload_v2(catalog, outcome="passive", knockouts={"active": ["sales_orientation"]})
+    payload["profile_scales"] = {"sales_orientation": {"score": 22.0, "low": 14.0, "high": 30.0}}
+    stamp(db, assessed.snapshot, payload)
+    unscoped(db)
+    sign_in(client, head.email, PASSWORD)
+    page = soup_of(client.get(f"/people/{assessed.person.id}/report"))
+    minimum = catalog.model.definition.profiles["active"].scales["sales_orientation"].minimum
+    shown = page.select_one('#fit-active .profile-scale[data-scale="sales_orientation"]')
+    assert plain(shown) == f"Outbound orientation: 22 (14–30), minimum {minimum:.0f}"
+    knocked = page.select_one('#fit-active .knockout[data-competency="sales_orientation"]')
+    assert plain(knocked) == f"Outbound orientation: 22 (14–30), minimum {minimum:.0f}"
+    assert page.select_one("#fit-passive .profile-scale") is None
 
 
 def test_an_undecided_result_names_what_would_decide_it(

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.db import scope_to_organisation
 from app.models import LocalModelVersion, Organisation, Person, Role, ScoreSnapshot, User
-from app.scoring.fit import profile_fit
+from app.scoring.decision import Estimate, decide
 from app.scoring.loader import Catalog
 from app.services import kpis, staff
 from app.services.accounts import create_api_token
@@ -224,9 +224,17 @@ def test_a_scored_result_records_the_organisations_version(db: Session, catalog:
     decision = db.exec(select(LocalModelVersion)).one()
     assert latest.model_version == f"{catalog.model.version}+local.{decision.id}"
     # the fit was computed with the accepted (equal) weights, not the file's
-    scores = {c: v["score"] for c, v in latest.scores["competencies"].items()}
-    profile = catalog.model.definition.profiles["active"]
-    local = profile_fit("active", profile.model_copy(update={"weights": weights}), scores)
-    original = profile_fit("active", profile, scores)
-    assert latest.scores["fit"]["active"] == pytest.approx(local.fit)
-    assert local.fit != pytest.approx(original.fit)
+    stored = latest.scores
+    estimates = {
+        c: Estimate(v["score"], 0.0)
+        for c, v in {**stored["competencies"], **stored.get("profile_scales", {})}.items()
+    }
+    model = catalog.model.definition
+    profile = model.profiles["active"]
+    changed = profile.model_copy(update={"weights": weights})
+    local_model = model.model_copy(update={"profiles": {**model.profiles, "active": changed}})
+    local = decide(local_model, estimates).roles["active"].fit
+    original = decide(model, estimates).roles["active"].fit
+    assert local is not None and original is not None
+    assert stored["fit"]["active"] == pytest.approx(local, abs=0.01)  # stored to 2 decimals
+    assert local != pytest.approx(original, abs=0.01)

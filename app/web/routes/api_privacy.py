@@ -38,6 +38,10 @@ class PersonData(BaseModel):
     answers: list[dict[str, Any]] = Field(description="Every stored answer, text included.")
     results: list[dict[str, Any]] = Field(description="Every result, with its whole payload.")
     manager_ratings: list[dict[str, Any]]
+    interview_ratings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Structured-interview ratings, one per interviewer and question.",
+    )
     kpis: list[dict[str, Any]]
     groups: list[dict[str, Any]] = Field(
         description="What the person chose to say about themselves for the fairness audit."
