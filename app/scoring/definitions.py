@@ -602,7 +602,7 @@ class ForcedChoice(InstrumentBase):
     type: Literal[InstrumentType.forced_choice]
     parameters: Literal["design", "calibrated"] = Field(
         description="'design': loadings and means set by the authors, not yet estimated "
-        "from responses; 'calibrated': estimated by `salesfit calibrate`"
+        "from responses; 'calibrated': estimated from responses (no command for it yet)"
     )
     prompt: Text = Field(
         description="the question over every block, e.g. 'Which is most like you?'"
