@@ -42,6 +42,7 @@ def unit_label(unit: str) -> str:
 def instrument_type_label(kind: str) -> str:
     labels = {
         "self_report": _("self-report questionnaire"),
+        "forced_choice": _("forced-choice questionnaire"),
         "sjt": _("situational judgement test"),
         "knowledge": _("knowledge test"),
         "manager_rating": _("manager rating"),
@@ -55,6 +56,7 @@ def instrument_type_short(kind: str) -> str:
     """A method's name short enough for a table cell."""
     labels = {
         "self_report": _("self-report"),
+        "forced_choice": _("forced choice"),
         "sjt": _("situations"),
         "knowledge": _("knowledge"),
         "manager_rating": _("manager"),

@@ -25,7 +25,15 @@ based timing, attention items with a 3 % slip rate). Their parsed answers go thr
   (outcome `invalid`; for results of the old engine, which has no such outcome, a serious
   flag);
 * every sub-scale's alpha in the general population's first sitting, beside the prior
-  reliability the instrument declares (when it declares one).
+  reliability the instrument declares (when it declares one; the forced-choice
+  questionnaire has no items of its own to take alpha over: see retest and recovery);
+* recovery: the correlation of the self-description's score (forced choice or Likert) and of
+  the combined score with the true level, mean over the competencies; and the faker's gain
+  (faking minus honest score of the same people) on both.
+
+`--self-report likert` puts the Likert self-report back in place of the forced-choice
+questionnaire (the candidate batteries before issue 13), for the comparison in
+docs/scoring.md.
 
 Each figure is printed beside its target (issue 10) with "met" or "missed". Nothing is
 tuned here and nothing is asserted: the study reports. `--markdown PATH` also writes the
@@ -49,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.paths import ASSESSMENTS_DIR, MODEL_FILE
 from app.scoring import simulate as sim
-from app.scoring.definitions import SelfReport, WorkSample
+from app.scoring.definitions import ForcedChoice, SelfReport, WorkSample
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog, load_catalog
 from app.scoring.person import PersonResult, score_person
@@ -60,6 +68,30 @@ DECISIVE = ("active", "passive", "both", "neither")
 RECOMMENDED = ("active", "passive", "both")
 CALIBRATION_LEVELS = (-1.0, 0.0, 1.0)
 CANDIDATE_BATTERIES = ("candidate-general", "candidate-active", "candidate-passive")
+SELF_DESCRIPTION = ("self_report", "forced_choice")
+"""Method types that are a person's description of themselves (the faking target)."""
+
+
+def with_likert(instruments: Sequence[str]) -> list[str]:
+    """A battery's instruments with the forced-choice questionnaire replaced by the Likert
+    self-report (`--self-report likert`: the candidate batteries as they were)."""
+    return ["sales_self_report" if i == "sales_forced_choice" else i for i in instruments]
+
+
+def self_description_scores(result: PersonResult) -> dict[str, float]:
+    """Per competency, the score of the self-description method (forced choice or Likert)."""
+    out = {}
+    for cid, c in result.payload.get("competencies", {}).items():
+        for m in c.get("methods", []):
+            if m.get("type") in SELF_DESCRIPTION and m.get("score") is not None:
+                out[cid] = float(m["score"])
+    return out
+
+
+def mean_gain(pairs: Sequence[tuple[dict[str, float], dict[str, float]]]) -> float:
+    """Mean over people and competencies of faking score - honest score."""
+    gains = [f[c] - h[c] for f, h in pairs for c in f.keys() & h.keys()]
+    return float(np.mean(gains)) if gains else float("nan")
 
 
 @dataclass(frozen=True)
@@ -179,10 +211,18 @@ def correlation(pairs: list[tuple[float, float]]) -> float:
 
 
 def run_battery(
-    catalog: Catalog, battery_id: str, n: int, seed: int, progress: Callable[[str], None]
+    catalog: Catalog,
+    battery_id: str,
+    n: int,
+    seed: int,
+    progress: Callable[[str], None],
+    *,
+    likert: bool = False,
 ) -> BatteryStudy:
     started = time.perf_counter()
     instruments = catalog.batteries[battery_id].instruments
+    if likert:
+        instruments = with_likert(instruments)
     competencies = list(catalog.model.definition.competencies)
     bank = sim.ItemBank(catalog, seed)
     rng = np.random.default_rng([seed, 1])
@@ -197,9 +237,14 @@ def run_battery(
     first: list[PersonResult] = []
     second: list[PersonResult] = []
     rows_first: dict[str, list[list[Any]]] = {i: [] for i in instruments}
+    recovery: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for k, person in enumerate(people):
         a, sitting = score(person)
         b, _ = score(person)
+        for cid, value in self_description_scores(a).items():
+            recovery.setdefault(("self", cid), []).append((value, person.level(cid)))
+        for cid, value in competency_scores(a).items():
+            recovery.setdefault(("combined", cid), []).append((value, person.level(cid)))
         first.append(a)
         second.append(b)
         for instrument in instruments:
@@ -229,6 +274,8 @@ def run_battery(
     # Alpha of every sub-scale in the first sitting.
     for instrument in instruments:
         definition = catalog.instruments[instrument].definition
+        if isinstance(definition, ForcedChoice):
+            continue  # no items of its own to take alpha over; see retest and recovery
         scored = score_instrument(
             definition, [str(i) for i in range(n)], rows=rows_first[instrument]
         )
@@ -272,12 +319,17 @@ def run_battery(
     faker_outcomes: Counter[str] = Counter()
     faker_flags: Counter[str] = Counter()
     fakers = [sim.at_level(rng, competencies, -1.0) for _ in range(max(1, n // 2))]
+    self_gain: list[tuple[dict[str, float], dict[str, float]]] = []
+    combined_gain: list[tuple[dict[str, float], dict[str, float]]] = []
     for person in fakers:
         faking = score(sim.as_kind(person, "faker"))[0]
         faker_outcomes[faking.recommendation] += 1
         faker_flags.update(faking.flags)
         faked += faking.recommendation in RECOMMENDED
-        honest_low += score(person)[0].recommendation in RECOMMENDED
+        honest = score(person)[0]
+        honest_low += honest.recommendation in RECOMMENDED
+        self_gain.append((self_description_scores(faking), self_description_scores(honest)))
+        combined_gain.append((competency_scores(faking), competency_scores(honest)))
     faker_rate = faked / len(fakers)
     honest_low_rate = honest_low / len(fakers)
 
@@ -301,6 +353,34 @@ def run_battery(
         Target("  differential index on the right side of 0", pointing / profiled, "-", None),
         Target("Savvy low-ability fakers recommended", faker_rate, "<= 10 %", faker_rate <= 0.10),
         Target("  the same people answering honestly", honest_low_rate, "-", None),
+        Target(
+            "  faker's gain on the self-description (points, mean over competencies)",
+            mean_gain(self_gain),
+            "-",
+            None,
+            percent=False,
+        ),
+        Target(
+            "  faker's gain on the combined competency scores (points)",
+            mean_gain(combined_gain),
+            "-",
+            None,
+            percent=False,
+        ),
+        Target(
+            "Recovery: r(self-description score, true level), mean over competencies",
+            _mean_r(recovery, "self", competencies),
+            "-",
+            None,
+            percent=False,
+        ),
+        Target(
+            "Recovery: r(combined score, true level), mean over competencies",
+            _mean_r(recovery, "combined", competencies),
+            "-",
+            None,
+            percent=False,
+        ),
         Target(
             "Random responders caught (reading pace)",
             caught_rates["random"],
@@ -357,6 +437,16 @@ def run_battery(
             study.calibration.setdefault(method, {})[level] = float(np.mean(values))
     study.seconds = time.perf_counter() - started
     return study
+
+
+def _mean_r(
+    recovery: dict[tuple[str, str], list[tuple[float, float]]],
+    method: str,
+    competencies: Sequence[str],
+) -> float:
+    values = [correlation(recovery.get((method, c), [])) for c in competencies]
+    finite = [v for v in values if not np.isnan(v)]
+    return float(np.mean(finite)) if finite else float("nan")
 
 
 def lengthened(catalog: Catalog, instrument_id: str, factor: int = 2) -> Catalog:
@@ -521,6 +611,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also rerun the retest with N people without each instrument, with each "
         "instrument twice as long and with all four times as long (what limits the agreement)",
     )
+    parser.add_argument(
+        "--self-report",
+        choices=("battery", "likert"),
+        default="battery",
+        help="'likert' replaces the forced-choice questionnaire by the Likert self-report "
+        "(the candidate batteries before issue 13), for the comparison in docs/scoring.md",
+    )
     args = parser.parse_args(argv)
 
     catalog = load_catalog(MODEL_FILE, ASSESSMENTS_DIR)
@@ -546,11 +643,14 @@ def main(argv: list[str] | None = None) -> int:
         f"--n {args.n} --seed {args.seed}"
         + ("" if args.method_specific is None else f" --method-specific {args.method_specific:g}")
         + (f" --diagnose {args.diagnose}" if args.diagnose else "")
+        + (" --self-report likert" if args.self_report == "likert" else "")
         + f"`; model version {catalog.model.version}.",
         "",
     ]
     for battery_id in batteries:
-        study = run_battery(catalog, battery_id, args.n, args.seed, progress)
+        study = run_battery(
+            catalog, battery_id, args.n, args.seed, progress, likert=args.self_report == "likert"
+        )
         lines = [*table(study), "", f"({study.seconds:.0f} s)", ""]
         if args.diagnose:
             lines += [*diagnose(catalog, battery_id, args.diagnose, args.seed, progress), ""]

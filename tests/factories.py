@@ -73,6 +73,20 @@ def answer_for(item: dict[str, Any], strong: bool = True) -> Any:
         return item["options"][0]["id"]
     if kind == "best_worst":
         return {"best": item["options"][0]["id"], "worst": item["options"][1]["id"]}
+    if kind == "forced_choice":
+        first, second = item["options"][0]["id"], item["options"][1]["id"]
+        told = {  # an instructed attention check says which statement to mark how
+            side: o["id"]
+            for o in item["options"]
+            for side, words in (
+                ("most", ("Most like me", "Больше всего")),
+                ("least", ("Least like me", "Меньше всего")),
+            )
+            if any(w in (o["label"] or "") for w in words)
+        }
+        if len(told) == 2:
+            return told
+        return {"most": first, "least": second} if strong else {"most": second, "least": first}
     if kind == "rate_each":
         return {o["id"]: item["min"] for o in item["options"]}
     return "Здравствуйте! " + "Текст ответа. " * 45  # 91 words: within every shipped task's limits

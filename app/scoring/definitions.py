@@ -12,7 +12,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 LANGUAGES: tuple[str, ...] = ("ru", "en")
 """Every text shown to a person must exist in each of these languages."""
@@ -261,6 +269,7 @@ class InstrumentType(StrEnum):
     knowledge = "knowledge"
     manager_rating = "manager_rating"
     work_sample = "work_sample"
+    forced_choice = "forced_choice"
     interview = "interview"
 
 
@@ -484,6 +493,137 @@ class WorkSample(InstrumentBase):
     items: list[WorkSampleTask] = Field(min_length=1)
 
 
+class FcStatement(Definition):
+    """One statement of a forced-choice block with its Thurstonian IRT parameters
+    (Brown & Maydeu-Olivares, 2011): the statement's utility for a person is
+    t = mean + key * loading * trait + e, e ~ N(0, uniqueness)."""
+
+    id: Identifier
+    competency: Identifier = Field(
+        description="the competency (or a trait scale declared under 'scales') it measures"
+    )
+    key: Literal[1, -1] = Field(description="+1 positive statement, -1 negative statement")
+    text: Text
+    loading: float = Field(
+        gt=0, le=3, allow_inf_nan=False, description="size of the loading; its sign is `key`"
+    )
+    mean: float = Field(
+        ge=-3,
+        le=3,
+        allow_inf_nan=False,
+        description="utility mean: how desirable the statement sounds, in SD of the utility",
+    )
+    uniqueness: float = Field(
+        default=1.0, gt=0, le=4, allow_inf_nan=False, description="variance of e"
+    )
+
+    @property
+    def signed_loading(self) -> float:
+        return self.key * self.loading
+
+
+class FcBlock(Definition):
+    """Three statements of three different competencies; the respondent picks the one most
+    like them and the one least like them."""
+
+    id: Identifier
+    statements: list[FcStatement] = Field(min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _different(self) -> FcBlock:
+        seen: set[str] = set()
+        for statement in self.statements:
+            if statement.competency in seen:
+                raise ValueError(
+                    f"two statements of '{statement.competency}' in one block; a block takes "
+                    "statements of three different competencies"
+                )
+            seen.add(statement.competency)
+        ids = [s.id for s in self.statements]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the statements of a block need different ids")
+        return self
+
+
+class FcCheckStatement(Definition):
+    id: Identifier
+    text: Text
+
+
+class FcPicks(Definition):
+    most: Identifier
+    least: Identifier
+
+
+class FcCheck(Definition):
+    """An instructed attention block: its statements tell the respondent what to pick
+    ("Mark this statement as 'most like me'"); `expected` is that pick. Not scored; two or
+    more failed checks raise `failed_attention` (validity.ATTENTION_FAILURES)."""
+
+    id: Identifier
+    statements: list[FcCheckStatement] = Field(min_length=3, max_length=3)
+    expected: FcPicks
+
+    @model_validator(mode="after")
+    def _expected(self) -> FcCheck:
+        ids = [s.id for s in self.statements]
+        if len(set(ids)) != len(ids):
+            raise ValueError("the statements of a block need different ids")
+        for side in ("most", "least"):
+            if getattr(self.expected, side) not in ids:
+                raise ValueError(
+                    f"expected {side} '{getattr(self.expected, side)}' is not a statement of "
+                    f"this block; use one of: {', '.join(ids)}"
+                )
+        if self.expected.most == self.expected.least:
+            raise ValueError("expected most and least must be different statements")
+        return self
+
+
+FC_BLOCK_TAG = "fc_block"
+FC_CHECK_TAG = "fc_check"
+
+
+def _fc_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return FC_CHECK_TAG if "expected" in value else FC_BLOCK_TAG
+    return FC_CHECK_TAG if isinstance(value, FcCheck) else FC_BLOCK_TAG
+
+
+FcItem = Annotated[
+    Annotated[FcBlock, Tag(FC_BLOCK_TAG)] | Annotated[FcCheck, Tag(FC_CHECK_TAG)],
+    Discriminator(_fc_kind),
+]
+
+
+class ForcedChoice(InstrumentBase):
+    """A forced-choice questionnaire scored by Thurstonian IRT (app/scoring/tirt.py)."""
+
+    type: Literal[InstrumentType.forced_choice]
+    parameters: Literal["design", "calibrated"] = Field(
+        description="'design': loadings and means set by the authors, not yet estimated "
+        "from responses; 'calibrated': estimated from responses (no command for it yet)"
+    )
+    prompt: Text = Field(
+        description="the question over every block, e.g. 'Which is most like you?'"
+    )
+    calibration: dict[str, str | int | float] | None = Field(
+        default=None, description="for calibrated parameters: organisation, n, date"
+    )
+    items: list[FcItem] = Field(min_length=1)
+
+    @property
+    def blocks(self) -> list[FcBlock]:
+        """The scored blocks, in file order (attention checks left out)."""
+        return [item for item in self.items if isinstance(item, FcBlock)]
+
+    @model_validator(mode="after")
+    def _some_blocks(self) -> ForcedChoice:
+        if not self.blocks:
+            raise ValueError("needs at least one scored block (not only attention checks)")
+        return self
+
+
 class Interview(InstrumentBase):
     """A structured interview: questions per competency with behaviourally anchored rating
     scales, filled in by one interviewer or a panel (app.scoring.interview)."""
@@ -494,7 +634,7 @@ class Interview(InstrumentBase):
 
 
 Instrument = Annotated[
-    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | Interview,
+    SelfReport | Sjt | Knowledge | ManagerRating | WorkSample | Interview | ForcedChoice,
     Field(discriminator="type"),
 ]
 

@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from app.scoring.definitions import Instrument, Key, ScaleKind, SelfReport
+from app.scoring.definitions import FcCheck, ForcedChoice, Instrument, Key, ScaleKind, SelfReport
 from app.scoring.reliability import ScaleReliability, scale_reliability
 from app.scoring.responses import elements, is_likert, item_scores, likert_item_scores
 from app.scoring.scales import Matrix, ScaleScores, key_likert, membership_matrix, scale_scores
 from app.scoring.validity import (
+    ATTENTION_FAILURES,
     failed_attention,
     impression_management,
     inconsistent,
@@ -28,6 +29,10 @@ from app.scoring.validity import (
 def reported_scales(instrument: Instrument) -> list[str]:
     """Scales that get a score: competencies and declared scales, except infrequency ones
     (those only raise the `failed_attention` flag). In order of first appearance."""
+    if isinstance(instrument, ForcedChoice):
+        return list(
+            dict.fromkeys(s.competency for block in instrument.blocks for s in block.statements)
+        )
     hidden = {sid for sid, s in instrument.scales.items() if s.kind is ScaleKind.infrequency}
     ordered = dict.fromkeys(e.scale for e in elements(instrument))
     return [scale for scale in ordered if scale not in hidden]
@@ -44,6 +49,18 @@ class InstrumentScores:
     item_scores: Matrix  # (n, m) on 0-100
     scales: ScaleScores  # (n, s)
     flags: list[list[str]] = field(default_factory=list)
+    standard_errors: Matrix | None = None
+    """(n, s) per-person standard errors on 0-100 where the scoring model gives them (the
+    forced-choice posterior); None = use the scale's reliability."""
+
+    def se_of(self, respondent: int) -> dict[str, float | None]:
+        if self.standard_errors is None:
+            return {}
+        row = self.standard_errors[respondent]
+        return {
+            scale: (None if np.isnan(value) else float(value))
+            for scale, value in zip(self.scales.scale_ids, row, strict=True)
+        }
 
     def scores_of(self, respondent: int) -> dict[str, float | None]:
         row = self.scales.scores[respondent]
@@ -134,6 +151,10 @@ def score_instrument(
     """
     columns = elements(instrument)
     ids = list(respondent_ids)
+    if isinstance(instrument, ForcedChoice):
+        if rows is None:
+            raise TypeError("a forced-choice instrument is scored from rows of picks")
+        return _score_forced_choice(instrument, ids, rows, item_seconds)
     raw: Matrix | None
     if answers is not None:
         if not is_likert(instrument):
@@ -163,6 +184,48 @@ def score_instrument(
     flags = [[code for code, mask in flagged.items() if mask[i]] for i in range(len(ids))]
     return InstrumentScores(
         instrument, ids, [e.id for e in columns], element_scales, scores, scales, flags
+    )
+
+
+def _score_forced_choice(
+    instrument: ForcedChoice,
+    ids: list[str],
+    rows: Sequence[Sequence[Any]],
+    item_seconds: Matrix | None,
+) -> InstrumentScores:
+    """Traits by Thurstonian IRT (tirt.py); `item_scores` holds 1 for a complete block,
+    0 for a partial one and NaN for an unanswered one (blocks have no score of their own)."""
+    from app.scoring.tirt import attention_failures, score_rows
+
+    traits, values, errors, _complete = score_rows(instrument, rows)
+    blocks = np.full((len(ids), len(instrument.items)), np.nan)
+    for i, row in enumerate(rows):
+        for j, pick in enumerate(row):
+            if pick:
+                blocks[i, j] = 1.0 if "most" in pick and "least" in pick else 0.0
+    counts = np.sum(blocks == 1.0, axis=1).astype(np.int64)
+    scales = ScaleScores(
+        traits,
+        values,
+        np.repeat(counts[:, np.newaxis], len(traits), axis=1),
+        np.full(len(traits), len(instrument.blocks), dtype=np.int64),
+    )
+    flags_by: dict[str, NDArray[np.bool_]] = {}
+    if any(isinstance(item, FcCheck) for item in instrument.items):
+        flags_by["failed_attention"] = attention_failures(instrument, rows) >= ATTENTION_FAILURES
+    if item_seconds is not None:
+        timing = np.asarray(item_seconds, dtype=np.float64)
+        flags_by["too_fast"] = too_fast(timing, item_words(instrument))
+    flags = [[code for code, mask in flags_by.items() if mask[i]] for i in range(len(ids))]
+    return InstrumentScores(
+        instrument,
+        ids,
+        [b.id for b in instrument.items],
+        ["" for _ in instrument.items],
+        blocks,
+        scales,
+        flags,
+        errors,
     )
 
 

@@ -22,9 +22,13 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from app.scoring.definitions import (
+    FC_BLOCK_TAG,
+    FC_CHECK_TAG,
     LANGUAGES,
     Battery,
     CompetencyModel,
+    FcBlock,
+    ForcedChoice,
     Instrument,
     InstrumentType,
     Interview,
@@ -156,6 +160,10 @@ def scored_scales(instrument: Instrument) -> Iterator[tuple[str, str]]:
         for task in instrument.items:
             for criterion in task.rubric:
                 yield criterion.id, criterion.scale
+    elif isinstance(instrument, ForcedChoice):
+        for block in instrument.blocks:
+            for statement in block.statements:
+                yield statement.id, statement.competency
     else:
         for item in instrument.items:
             yield item.id, item.scale
@@ -365,6 +373,7 @@ def _validation_problems(source: _Source, exc: ValidationError, strip_first: boo
             loc = loc[1:]  # the discriminated union's tag, e.g. 'self_report'
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
+        loc = tuple(part for part in loc if part not in (FC_BLOCK_TAG, FC_CHECK_TAG))
         source.problem(loc, _message(error))
 
 
@@ -542,6 +551,16 @@ def _check_instrument(
             elements.append((("items", i), task.id, ""))
             for j, criterion in enumerate(task.rubric):
                 elements.append((("items", i, "rubric", j), criterion.id, criterion.scale))
+    elif isinstance(instrument, ForcedChoice):
+        for i, fc_item in enumerate(instrument.items):
+            elements.append((("items", i), fc_item.id, ""))
+            if isinstance(fc_item, FcBlock):
+                for j, statement in enumerate(fc_item.statements):
+                    place: Loc = ("items", i, "statements", j)
+                    elements.append((place, statement.id, statement.competency))
+            else:
+                for j, check in enumerate(fc_item.statements):
+                    elements.append((("items", i, "statements", j), check.id, ""))
     else:
         items: Sequence[LikertItem | SjtItem | KnowledgeItem | RatingItem | InterviewItem] = (
             instrument.items
@@ -552,7 +571,7 @@ def _check_instrument(
         _unique(source, element_ids, element_id, "this instrument", (*loc, "id"))
         if scale and model is not None and scale not in known_scales:
             source.problem(
-                (*loc, "scale"),
+                (*loc, "competency" if "statements" in loc else "scale"),
                 f"unknown competency or scale '{scale}'; use a competency id "
                 f"({', '.join(model.competencies)}) or declare it under 'scales'",
             )

@@ -23,6 +23,7 @@ from app.scoring.combine import (
 )
 from app.scoring.decision import Estimate, decide, z_for
 from app.scoring.definitions import (
+    ForcedChoice,
     Instrument,
     Interview,
     ManagerRating,
@@ -67,6 +68,38 @@ def _reliabilities(
     return {
         scale: (own or {}).get(scale) or prior_reliability(instrument, scale) for scale in scales
     }
+
+
+def _posterior_reliabilities(
+    instrument: ForcedChoice, errors: Mapping[str, float | None]
+) -> dict[str, Reliability]:
+    """A forced-choice trait's standard error is the person's own posterior SD (tirt.py);
+    expressed as the reliability that gives that SE at the instrument's SD. Calibrated
+    parameters come from the organisation's responses ("organisation", n = calibration n)."""
+    prior = instrument.prior_reliability
+    sd = prior.sd if prior is not None else DEFAULT_RELIABILITY.sd
+    calibrated = instrument.parameters == "calibrated"
+    n = (instrument.calibration or {}).get("n") if calibrated else None
+    out = {}
+    for scale, se in errors.items():
+        if se is None:
+            continue
+        reliability = min(0.99, max(0.01, 1.0 - (se / sd) ** 2))
+        out[scale] = Reliability(
+            reliability,
+            sd,
+            "organisation" if calibrated else "prior",
+            int(n) if isinstance(n, int | float) else None,
+        )
+    return out
+
+
+def _parameters(instrument: Instrument) -> dict[str, str]:
+    """`parameters: "design"|"calibrated"` on a forced-choice method's payload entry, so
+    every report can say when the scoring rests on design values (docs/scoring.md)."""
+    if isinstance(instrument, ForcedChoice):
+        return {"parameters": instrument.parameters}
+    return {}
 
 
 ELEVATION_Z = 2.576
@@ -206,6 +239,8 @@ def score_person(
             excluded = "impression_management"
             excluded_self_report = excluded
         rel = _reliabilities(definition, list(scores), (reliabilities or {}).get(instrument_id))
+        if isinstance(definition, ForcedChoice):
+            rel.update(_posterior_reliabilities(definition, result.se_of(0)))
         methods.append(
             MethodResult(
                 instrument_id, definition.type.value, definition.weight, scores, rel, excluded
@@ -300,6 +335,7 @@ def score_person(
                     "reliability_source": m.reliability.source if m.reliability else "prior",
                     "reliability_n": m.reliability.n if m.reliability else None,
                     "excluded": m.excluded,
+                    **_parameters(catalog.instruments[m.instrument_id].definition),
                 }
                 for m in c.methods
             ],

@@ -36,6 +36,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.scoring.definitions import (
+    FcBlock,
+    FcCheck,
+    ForcedChoice,
     Instrument,
     Interview,
     Key,
@@ -229,6 +232,32 @@ def _criterion(criterion: RubricCriterion) -> Element:
     return Element(criterion.id, criterion.scale, lambda p: 100.0 * p / criterion.max_points, parse)
 
 
+def _forced_choice(block: FcBlock | FcCheck) -> Element:
+    """A block: the answer is {"most": id, "least": id}; one pick alone is kept as a partial
+    answer. The block has no item score of its own (NaN): the traits are estimated from all
+    blocks together (tirt.py), so `score_instrument` takes its own path for this type."""
+    from app.scoring.tirt import parse_pick
+
+    ids = [s.id for s in block.statements]
+
+    def parse(value: Any) -> dict[str, str]:
+        try:
+            pick = parse_pick(value)
+        except ValueError as error:
+            raise AnswerError(f"{error}; statements: {', '.join(ids)}") from None
+        unknown = [v for v in pick.values() if v not in ids]
+        if unknown or not pick:
+            raise AnswerError(
+                f"unknown statement {unknown[0] if unknown else value!r}; "
+                f"use one of: {', '.join(ids)}"
+            )
+        if pick.get("most") is not None and pick.get("most") == pick.get("least"):
+            raise AnswerError("the same statement cannot be both most and least like you")
+        return pick
+
+    return Element(block.id, "", lambda _pick: math.nan, parse)
+
+
 def elements(instrument: Instrument) -> list[Element]:
     """The scored columns of an instrument, in file order."""
     if isinstance(instrument, SelfReport):
@@ -248,6 +277,8 @@ def elements(instrument: Instrument) -> list[Element]:
         return [_sjt_rate_each(i, response, instrument.key_scale) for i in instrument.items]
     if isinstance(instrument, WorkSample):
         return [_criterion(c) for task in instrument.items for c in task.rubric]
+    if isinstance(instrument, ForcedChoice):
+        return [_forced_choice(block) for block in instrument.items]
     raise TypeError(f"unknown instrument type {type(instrument).__name__}")
 
 

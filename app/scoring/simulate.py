@@ -24,6 +24,13 @@ that are deliberately NOT the scoring model (docs/scoring.md §"Simulation study
 * work sample — a continuous performance z = latent + task noise (SD 0.6) per criterion,
   read by a rater with error (SD 0.5) against cut-points at -1, 0, 1 (3 points; evenly
   spread for other maxima), shifted per criterion by N(0, 0.3).
+* forced choice — Thurstonian utilities t = mu + lambda * latent + e per statement, with
+  the true loadings the declared ones times U(0.7, 1.3) and the true means the declared
+  ones + N(0, 0.25) (design values are guesses), uniqueness 1 - lambda^2; the statement most
+  and least like the person are those of the highest and lowest utility. A faker adds
+  `FC_FAKING_SHIFT` (3) times the statement's desirability (true mean + 0.3 for positive,
+  - 0.3 for negative statements); instructed checks are followed (slip rate as above for
+  honest people, none for fakers); random responders pick at random.
 * manager rating — round(3 + latent + leniency + noise) on 1..5, leniency per person
   N(0.3, 0.3) (the same manager rates both sittings), noise SD 0.6.
 
@@ -53,6 +60,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.scoring.definitions import (
+    FcCheck,
+    ForcedChoice,
     Instrument,
     Key,
     Knowledge,
@@ -74,6 +83,7 @@ ORIENTATION_LOADING = {"persistence": 0.4, "communication": 0.3}
 """Correlation of the outbound orientation with competencies (through their specific parts)."""
 METHOD_SPECIFIC = {
     "self_report": 0.2,
+    "forced_choice": 0.2,
     "sjt": 0.2,
     "knowledge": 0.3,
     "work_sample": 0.1,
@@ -83,7 +93,13 @@ METHOD_SPECIFIC = {
 READING_WPM = 200.0
 READING_LOG_SD = 0.25
 ITEM_LOG_SD = 0.3
-ANSWER_SECONDS = {"self_report": 1.2, "sjt": 3.0, "knowledge": 1.5, "manager_rating": 3.0}
+ANSWER_SECONDS = {
+    "self_report": 1.2,
+    "forced_choice": 5.0,
+    "sjt": 3.0,
+    "knowledge": 1.5,
+    "manager_rating": 3.0,
+}
 FAST_SECONDS = 1.5
 GRM_SPACING = np.array([-2.0, -0.8, 0.3, 1.5])
 
@@ -215,6 +231,29 @@ class CriterionParameters:
     cuts: NDArray[np.float64]
 
 
+@dataclass(frozen=True)
+class BlockParameters:
+    """The true Thurstonian parameters of a forced-choice block's three statements: the
+    declared (design) values with error, because design values are guesses."""
+
+    loading: NDArray[np.float64]  # signed
+    mean: NDArray[np.float64]
+    uniqueness: NDArray[np.float64]
+    desirability: NDArray[np.float64]  # what a faker sees
+
+
+FC_LOADING_ERROR = (0.7, 1.3)
+"""True loading = declared loading times U(0.7, 1.3)."""
+FC_MEAN_ERROR = 0.25
+"""True utility mean = declared mean + N(0, 0.25)."""
+FC_TRANSPARENCY = 0.3
+"""How much more desirable a positive statement looks than a negative one of the same
+declared mean, to a faker (utility SDs; the blocks are matched on declared means only)."""
+FC_FAKING_SHIFT = 3.0
+"""A faker's utilities: honest utility + FC_FAKING_SHIFT * desirability. At 3 the faker
+ranks by desirability nearly always (the analogue of the Likert faker's keyed maximum)."""
+
+
 def _sigmoid(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -269,6 +308,22 @@ class ItemBank:
                 elif isinstance(definition, Knowledge):
                     self.params[key] = ChoiceParameters(
                         float(rng.uniform(0.8, 1.8)), float(rng.normal(0.0, 0.8))
+                    )
+                elif isinstance(definition, ForcedChoice):
+                    block = next((b for b in definition.blocks if b.id == element.id), None)
+                    if block is None:  # an attention check: answered as instructed
+                        continue
+                    declared = np.array([st.loading for st in block.statements])
+                    keys = np.array([st.key for st in block.statements], dtype=np.float64)
+                    loading = keys * declared * rng.uniform(*FC_LOADING_ERROR, 3)
+                    mean = np.array([st.mean for st in block.statements]) + rng.normal(
+                        0.0, FC_MEAN_ERROR, 3
+                    )
+                    self.params[key] = BlockParameters(
+                        loading,
+                        mean,
+                        np.maximum(0.1, 1.0 - loading**2),
+                        mean + FC_TRANSPARENCY * keys,
                     )
                 elif isinstance(definition, WorkSample):
                     criterion = next(
@@ -336,6 +391,44 @@ def _self_report(
         keyed = _grm(rng, latent, bank.params[(instrument.id, item.id)], low)
         answers.append(low + high - keyed if item.key is Key.reverse else keyed)
     return answers, _seconds(rng, person, words, "self_report")
+
+
+def _forced_choice(
+    rng: np.random.Generator, bank: ItemBank, instrument: ForcedChoice, person: Person
+) -> tuple[list[Any], list[float]]:
+    """Thurstonian utilities with the bank's true parameters; a faker adds
+    FC_FAKING_SHIFT * desirability; random responders pick at random."""
+    answers: list[Any] = []
+    words: list[int] = []
+    for block in instrument.items:
+        words.append(_words(*(st.text.ru for st in block.statements)))
+        ids = [st.id for st in block.statements]
+        if person.kind in ("random", "random_fast"):
+            most, least = rng.choice(3, size=2, replace=False)
+            answers.append({"most": ids[int(most)], "least": ids[int(least)]})
+            continue
+        if isinstance(block, FcCheck):  # as instructed; an honest person slips at SLIP_RATE
+            if person.kind != "faker" and rng.uniform() < SLIP_RATE:
+                most, least = rng.choice(3, size=2, replace=False)
+                answers.append({"most": ids[int(most)], "least": ids[int(least)]})
+            else:
+                answers.append({"most": block.expected.most, "least": block.expected.least})
+            continue
+        p = bank.params[(instrument.id, block.id)]
+        latent = np.array(
+            [
+                person.level(ORIENTATION)
+                if st.competency == ORIENTATION
+                else person.latent("forced_choice", st.competency)
+                for st in block.statements
+            ]
+        )
+        utility = p.mean + p.loading * latent + np.sqrt(p.uniqueness) * rng.standard_normal(3)
+        if person.kind == "faker":
+            utility = utility + FC_FAKING_SHIFT * p.desirability
+        order = np.argsort(-utility)
+        answers.append({"most": ids[int(order[0])], "least": ids[int(order[2])]})
+    return answers, _seconds(rng, person, words, "forced_choice")
 
 
 def _softmax_pick(rng: np.random.Generator, utilities: NDArray[np.float64]) -> int:
@@ -478,6 +571,8 @@ def raw_answers(
     """One person's raw answers to one instrument in `elements()` order, and seconds."""
     if isinstance(instrument, SelfReport):
         return _self_report(rng, bank, instrument, person)
+    if isinstance(instrument, ForcedChoice):
+        return _forced_choice(rng, bank, instrument, person)
     if isinstance(instrument, Sjt):
         return _sjt(rng, bank, instrument, person)
     if isinstance(instrument, Knowledge):

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from app.scoring.definitions import (
+    ForcedChoice,
     Instrument,
     Interview,
     Knowledge,
@@ -185,6 +186,8 @@ def item_words(instrument: Instrument) -> NDArray[np.float64]:
         counts = [
             _text_words(item.question, *(o.text for o in item.options)) for item in instrument.items
         ]
+    elif isinstance(instrument, ForcedChoice):
+        counts = [_text_words(*(s.text for s in block.statements)) for block in instrument.items]
     elif isinstance(instrument, WorkSample):
         counts = [0 for task in instrument.items for _criterion in task.rubric]
     elif isinstance(instrument, Interview):  # rated by the interviewer, never timed

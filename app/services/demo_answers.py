@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.scoring.definitions import (
+    FcCheck,
+    ForcedChoice,
     Instrument,
     Key,
     Knowledge,
@@ -126,6 +128,35 @@ def _sjt(instrument: Sjt, levels: Mapping[str, float], rng: random.Random) -> di
     return answers
 
 
+def forced_choice_answers(
+    instrument: ForcedChoice, levels: Mapping[str, float], style: Style, rng: random.Random
+) -> dict[str, Any]:
+    """Picks under the Thurstonian model (tirt.respond) from levels on 0-100 (trait =
+    (level - 50) / 16); a faker adds a shift towards desirable statements, a careless person
+    picks at random."""
+    from app.scoring.tirt import respond
+
+    if style == "careless":
+        answers: dict[str, Any] = {}
+        for block in instrument.items:
+            most, least = rng.sample([s.id for s in block.statements], 2)
+            answers[block.id] = {"most": most, "least": least}
+        return answers
+    sd = instrument.prior_reliability.sd if instrument.prior_reliability else 16.0
+    traits = {
+        s.competency: (_level(levels, s.competency) - 50) / sd
+        for block in instrument.blocks
+        for s in block.statements
+    }
+    noise = [rng.gauss(0, 1) for block in instrument.blocks for _ in block.statements]
+    picks = respond(instrument, traits, noise, faking=1.5 if style == "faking" else 0.0)
+    answers = {item.id: pick for item, pick in zip(instrument.items, picks, strict=True)}
+    if style == "faking":  # misses two attention checks, as on the Likert questionnaire
+        for check in [item for item in instrument.items if isinstance(item, FcCheck)][:2]:
+            answers[check.id] = {"most": check.expected.least, "least": check.expected.most}
+    return answers
+
+
 def _knowledge(
     instrument: Knowledge, levels: Mapping[str, float], rng: random.Random
 ) -> dict[str, Any]:
@@ -161,6 +192,8 @@ def answers_for(
         answers = _sjt(instrument, levels, rng)
     elif isinstance(instrument, Knowledge):
         answers = _knowledge(instrument, levels, rng)
+    elif isinstance(instrument, ForcedChoice):
+        answers = forced_choice_answers(instrument, levels, style, rng)
     elif isinstance(instrument, WorkSample):
         answers = {
             task.id: (texts or {})[task.id] for task in instrument.items if task.id in (texts or {})

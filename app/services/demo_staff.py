@@ -37,6 +37,7 @@ from app.models import (
     User,
 )
 from app.scoring.definitions import (
+    ForcedChoice,
     Knowledge,
     ManagerRating,
     ScaleKind,
@@ -47,6 +48,7 @@ from app.scoring.definitions import (
 from app.scoring.loader import Catalog
 from app.services import campaigns, fairness, kpis, results, reviews, sessions, staff
 from app.services.accounts import create_user
+from app.services.demo_answers import forced_choice_answers
 from app.services.teams import current_scores
 
 SEED = 14
@@ -302,6 +304,8 @@ def simulated_answers(
                         if right or not wrong
                         else [*question.correct[:1], rng.choice(wrong)]
                     )
+        elif isinstance(instrument, ForcedChoice):
+            answers.update(forced_choice_answers(instrument, levels, "honest", rng))
         elif isinstance(instrument, WorkSample):
             for task in instrument.items:
                 answers[task.id] = EMAIL_TEXT.get(language, EMAIL_TEXT["en"])

@@ -280,6 +280,7 @@ def _competencies(
                     "weight": method.get("weight"),
                     "effective_weight": _rounded(_number(method.get("effective_weight"))),
                     "score": _rounded(_number(method.get("score"))),
+                    "parameters": method.get("parameters"),  # forced choice: design/calibrated
                     "se": _rounded(_number(method.get("se"))),
                     "reliability": _number(method.get("reliability")),
                     "reliability_source": method.get("reliability_source"),
@@ -904,6 +905,14 @@ def _report(
         "differential": _differential(stored),
         "chart": _chart(model, person, competencies, language),
         "competencies": competencies,
+        "design_parameters": sorted(
+            {
+                str(m["title"])
+                for c in competencies
+                for m in c["methods"]
+                if m.get("parameters") == "design"
+            }
+        ),
         "reference_group": {
             "size": group.size,
             "minimum": MIN_REFERENCE_GROUP,

@@ -28,6 +28,7 @@ from app.models import (
     SessionStatus,
 )
 from app.scoring.definitions import (
+    ForcedChoice,
     Instrument,
     Knowledge,
     ManagerRating,
@@ -92,6 +93,14 @@ def _item_payload(instrument: Instrument, item: Any, language: str) -> dict[str,
             "text": item.question.get(language),
             "required": True,
             "options": [{"id": o.id, "label": o.text.get(language)} for o in item.options],
+        }
+    if isinstance(instrument, ForcedChoice):
+        return {
+            "id": item.id,
+            "type": "forced_choice",
+            "text": instrument.prompt.get(language),
+            "required": True,
+            "options": [{"id": s.id, "label": s.text.get(language)} for s in item.statements],
         }
     if isinstance(instrument, WorkSample):
         return {
@@ -515,8 +524,17 @@ def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> li
         if instrument.id not in timed_out  # a section whose time ran out may stay incomplete
         for item in instrument.items
         if item.id not in given
+        or is_partial(instrument, given[item.id])
         or (isinstance(item, WorkSampleTask) and word_problem(item, given[item.id]) is not None)
     ]
+
+
+def is_partial(instrument: Instrument, value: Any) -> bool:
+    """A forced-choice block with only one of its two picks: stored, but not an answer (it
+    is scored as missing and the person is asked to complete it)."""
+    return isinstance(instrument, ForcedChoice) and not (
+        isinstance(value, Mapping) and value.get("most") and value.get("least")
+    )
 
 
 # ----------------------------------------------------------------------------- word limits

@@ -235,7 +235,7 @@ class OptionOut(BaseModel):
 class ItemOut(BaseModel):
     id: str
     type: str = Field(
-        description="likert, choice, multiple_choice, rate_each, best_worst or text",
+        description="likert, choice, multiple_choice, rate_each, best_worst, forced_choice or text",
     )
     text: str | None
     question: str | None = None

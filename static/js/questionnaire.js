@@ -90,6 +90,17 @@
       var worst = checked(el, id + ":worst")[0];
       return best && worst && best !== worst ? { best: best, worst: worst } : undefined;
     }
+    if (type === "forced_choice") {
+      /* One pick alone is saved too: the server keeps it as a partial block. */
+      var most = checked(el, id + ":most")[0];
+      var least = checked(el, id + ":least")[0];
+      if (most && least && most === least) return undefined;
+      if (!most && !least) return undefined;
+      var pick = {};
+      if (most) pick.most = most;
+      if (least) pick.least = least;
+      return pick;
+    }
     if (type === "rate_each") {
       var ratings = {};
       var options = optionIds(el);
@@ -110,7 +121,9 @@
   function updateProgress() {
     var done = 0;
     for (var i = 0; i < items.length; i++) {
-      var complete = valueOf(items[i]) !== undefined;
+      var value = valueOf(items[i]);
+      var complete = value !== undefined &&
+        (items[i].getAttribute("data-type") !== "forced_choice" || (value.most && value.least));
       if (complete) {
         done += 1;
         items[i].classList.remove("q-missing");
@@ -271,11 +284,13 @@
     return null;
   }
 
-  /* Best/worst: choosing an option as best clears it as worst (and the other way round). */
+  /* Best/worst and most/least like me: choosing an option on one side clears it on the other. */
   function keepPicksApart(el, input) {
-    if (el.getAttribute("data-type") !== "best_worst" || input.type !== "radio") return;
+    var type = el.getAttribute("data-type");
+    if ((type !== "best_worst" && type !== "forced_choice") || input.type !== "radio") return;
     var id = el.getAttribute("data-item");
-    var other = input.name === id + ":best" ? id + ":worst" : id + ":best";
+    var sides = type === "best_worst" ? [":best", ":worst"] : [":most", ":least"];
+    var other = input.name === id + sides[0] ? id + sides[1] : id + sides[0];
     var inputs = el.querySelectorAll("input");
     for (var i = 0; i < inputs.length; i++) {
       if (inputs[i].name === other && inputs[i].value === input.value && inputs[i].checked) {

@@ -21,7 +21,10 @@ from app.scoring.person import score_person
 
 CATALOG: Catalog = load_catalog(MODEL_FILE, ASSESSMENTS_DIR)
 MODEL = CATALOG.model.definition
-GENERAL = CATALOG.batteries["candidate-general"].instruments
+# The general candidate battery as it was before the forced-choice questionnaire replaced the
+# Likert self-report (issue 13): these tests are about how the engine treats a Likert
+# self-report (attention, impression management, elevation, sales orientation).
+GENERAL = ["sales_self_report", "sales_sjt", "sales_method_knowledge"]
 SEVEN = list(MODEL.competencies)
 
 

@@ -65,13 +65,17 @@ def test_answers_need_consent_and_declining_keeps_only_the_refusal(
     _, _, done = invited
     invitation = done.invitation
     with pytest.raises(Conflict, match="Consent"):
-        sessions.save_answers(db, invitation, catalog, {"ce_01": 4})
+        sessions.save_answers(
+            db, invitation, catalog, {"fc_01": {"most": "fc_ng_6", "least": "fc_ce_6"}}
+        )
     sessions.record_consent(db, invitation, accepted=False, language="ru")
     db.commit()
     assert invitation.status(invitation.declined_at) is InvitationStatus.declined  # type: ignore[arg-type]
     assert [c.accepted for c in db.exec(select(Consent))] == [False]
     with pytest.raises(Conflict):
-        sessions.save_answers(db, invitation, catalog, {"ce_01": 4})
+        sessions.save_answers(
+            db, invitation, catalog, {"fc_01": {"most": "fc_ng_6", "least": "fc_ce_6"}}
+        )
     assert db.exec(select(Answer)).all() == []
 
 
@@ -122,10 +126,10 @@ def test_the_whole_battery_is_answered_resumed_completed_and_scored(
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({"ce_01": 9}, "ce_01"),
-        ({"ce_01": "many"}, "ce_01"),
+        ({"fc_01": 9}, "fc_01"),
+        ({"fc_01": "many"}, "fc_01"),
         ({"no_such_item": 3}, "Unknown item 'no_such_item'"),
-        ({"ce_01": 3, "ce_02": 0}, "ce_02"),
+        ({"fc_01": {"most": "fc_ng_6", "least": "fc_ce_6"}, "fc_02": 0}, "fc_02"),
     ],
 )
 def test_a_bad_answer_rejects_the_whole_request(

@@ -356,15 +356,15 @@ def test_a_bad_answer_refuses_the_whole_request_and_stores_nothing(
     client: TestClient, db: Session, started: tuple[str, list[dict[str, Any]]], bad: dict[str, Any]
 ) -> None:
     token, items = started
-    likert = next(i for i in items if i["type"] == "likert")
+    block = next(i for i in items if i["type"] == "forced_choice")
     good = items[-1]
     answers = {good["id"]: answer_for(good)}
     if "unknown" in bad:
         answers[bad["unknown"]] = 3
         at_fault = bad["unknown"]
     else:
-        answers[likert["id"]] = bad["value"]
-        at_fault = likert["id"]
+        answers[block["id"]] = bad["value"]
+        at_fault = block["id"]
     response = client.put(f"/api/v1/sessions/{token}/answers", json={"answers": answers})
     assert response.status_code == 422, response.text
     assert response.json()["item"] == at_fault and at_fault in response.json()["detail"]
@@ -406,18 +406,16 @@ def test_saving_again_is_idempotent_and_the_last_write_wins(
     client: TestClient, db: Session, started: tuple[str, list[dict[str, Any]]]
 ) -> None:
     token, items = started
-    likert = next(i for i in items if i["type"] == "likert")
+    block = next(i for i in items if i["type"] == "forced_choice")
+    a, b = (o["id"] for o in block["options"][:2])
+    first, last = {"most": a, "least": b}, {"most": b, "least": a}
     url = f"/api/v1/sessions/{token}/answers"
     for _ in range(2):
-        assert client.put(url, json={"answers": {likert["id"]: likert["max"]}}).json() == {
-            "saved": 1
-        }
-    assert client.put(url, json={"answers": {likert["id"]: likert["min"]}}).status_code == 200
-    assert client.get(f"/api/v1/sessions/{token}").json()["answers"] == {
-        likert["id"]: likert["min"]
-    }
-    [stored] = unscoped(db).exec(select(Answer).where(Answer.item_id == likert["id"])).all()
-    assert stored.value == likert["min"] and stored.revision == 3
+        assert client.put(url, json={"answers": {block["id"]: first}}).json() == {"saved": 1}
+    assert client.put(url, json={"answers": {block["id"]: last}}).status_code == 200
+    assert client.get(f"/api/v1/sessions/{token}").json()["answers"] == {block["id"]: last}
+    [stored] = unscoped(db).exec(select(Answer).where(Answer.item_id == block["id"])).all()
+    assert stored.value == last and stored.revision == 3
 
 
 def test_a_timed_section_reports_its_time_left(

@@ -85,6 +85,8 @@ def fields_for(item: dict[str, Any], strong: bool = True) -> dict[str, Any]:
     value, item_id = answer_for(item, strong), item["id"]
     if item["type"] == "best_worst":
         return {f"{item_id}:best": value["best"], f"{item_id}:worst": value["worst"]}
+    if item["type"] == "forced_choice":
+        return {f"{item_id}:most": value["most"], f"{item_id}:least": value["least"]}
     if item["type"] == "rate_each":
         return {f"{item_id}:{option}": str(rating) for option, rating in value.items()}
     if item["type"] == "multiple_choice":
@@ -318,16 +320,17 @@ def test_a_page_saved_by_form_post_is_there_on_another_device(
     response = post_section(client, invited.token, 1, page_fields(first))
     assert response.status_code == 303
     assert response.headers["location"] == f"/a/{invited.token}/s/1/p/2"
-    assert stored(db) == {item["id"]: item["max"] for item in first}
+    assert stored(db) == {item["id"]: answer_for(item) for item in first}
 
     phone = TestClient(client.app)  # no cookies: another device
     resumed = phone.get(f"/a/{invited.token}", follow_redirects=False)
     assert resumed.status_code == 303
     assert resumed.headers["location"] == f"/a/{invited.token}/s/1/p/2"  # the first open page
     page = soup(phone.get(f"/a/{invited.token}/s/1").text)
-    for item in first:
-        (radio,) = page.select(f'input[name="{item["id"]}"][checked]')
-        assert radio["value"] == str(item["max"])
+    for item in first:  # the forced-choice blocks: most and least like me
+        for side in ("most", "least"):
+            (radio,) = page.select(f'input[name="{item["id"]}:{side}"][checked]')
+            assert radio["value"] == answer_for(item)[side]
     progress = page.select_one("progress[data-progress]")
     assert progress is not None and progress["value"] == str(len(first))
 
@@ -336,25 +339,25 @@ def test_long_sections_are_split_into_short_pages_with_progress(
     client: TestClient, invited: Invited
 ) -> None:
     consent(client, invited.token)
-    likert = invited.payload[0]["items"]
-    pages = candidate.paginate(likert)
-    assert len(likert) == 74 and len(pages) == 10
-    assert [item for page in pages for item in page] == likert  # all of them, in order
-    assert max(len(page) for page in pages) <= candidate.PAGE_SIZES["likert"]
+    blocks = invited.payload[0]["items"]
+    pages = candidate.paginate(blocks)
+    assert len(blocks) == 28 and len(pages) == 7  # 24 scored blocks and 4 attention checks
+    assert [item for page in pages for item in page] == blocks  # all of them, in order
+    assert max(len(page) for page in pages) <= candidate.PAGE_SIZES["forced_choice"]
     assert max(len(page) for page in pages) - min(len(page) for page in pages) <= 1
     second = soup(client.get(f"/a/{invited.token}/s/1/p/2").text)
     shown = [f["data-item"] for f in second.select("fieldset.q-item")]
     assert shown == [item["id"] for item in pages[1]]
     numbers = [n.get_text(strip=True) for n in second.select(".q-num")]
     assert numbers[0] == f"{len(pages[0]) + 1}."  # questions keep their number in the part
-    assert "page 2 of 10" in second.select_one(".q-step").get_text()
+    assert "page 2 of 7" in second.select_one(".q-step").get_text()
     instructions = soup(client.get(f"/a/{invited.token}/instructions").text).get_text()
-    assert "10 pages" in instructions
+    assert "7 pages" in instructions
     for n, section in enumerate(invited.payload, start=1):
         for p, items in enumerate(candidate.paginate(section["items"]), start=1):
             assert len(items) <= min(candidate.PAGE_SIZES[i["type"]] for i in items), (n, p)
     # past the last page of a section, the address leads back to where to go on
-    beyond = client.get(f"/a/{invited.token}/s/1/p/11", follow_redirects=False)
+    beyond = client.get(f"/a/{invited.token}/s/1/p/8", follow_redirects=False)
     assert beyond.status_code == 303
     assert beyond.headers["location"] == f"/a/{invited.token}/instructions"  # nothing answered
 
@@ -370,10 +373,16 @@ def test_without_javascript_the_page_says_when_answers_are_saved(
 
 def test_every_kind_of_item_is_shown_as_form_controls(client: TestClient, invited: Invited) -> None:
     consent(client, invited.token)
-    likert = soup(client.get(f"/a/{invited.token}/s/1").text)
-    item = invited.payload[0]["items"][0]
-    labels = [label.get_text(strip=True) for label in likert.select(f"#q-{item['id']} label")]
-    assert labels == [item["labels"][str(v)] for v in range(item["min"], item["max"] + 1)]
+    blocks = soup(client.get(f"/a/{invited.token}/s/1").text)
+    block = invited.payload[0]["items"][0]
+    assert block["text"] in blocks.select_one(f"#q-{block['id']} legend").get_text()
+    rows = blocks.select(f"#q-{block['id']} .q-bw-row")
+    assert [r.select_one(".q-bw-text").get_text(strip=True) for r in rows] == [
+        o["label"] for o in block["options"]
+    ]
+    for row in rows:  # each statement has its own two visible choices
+        labels = [label.get_text(strip=True) for label in row.select("label.q-bw-pick")]
+        assert labels == ["Most like me", "Least like me"]
     sjt = soup(client.get(f"/a/{invited.token}/s/2").text)
     scenario = invited.payload[1]["items"][0]
     assert len(sjt.select(f'input[name="{scenario["id"]}:best"]')) == len(scenario["options"])
@@ -394,7 +403,11 @@ def test_an_invalid_answer_is_marked_and_every_valid_one_is_saved(
 ) -> None:
     consent(client, invited.token)
     first, second = invited.payload[0]["items"][:2]
-    response = post_section(client, invited.token, 1, {first["id"]: "4", second["id"]: "9"})
+    fields = fields_for(first) | {
+        f"{second['id']}:most": "not_a_statement",
+        f"{second['id']}:least": second["options"][0]["id"],
+    }
+    response = post_section(client, invited.token, 1, fields)
     assert response.status_code == 422
     page = soup(response.text)
     message = page.select_one("[role=alert]").get_text(" ", strip=True)
@@ -402,8 +415,9 @@ def test_an_invalid_answer_is_marked_and_every_valid_one_is_saved(
     marked = page.select_one(f"#q-{second['id']}.q-invalid")
     assert marked is not None
     assert "not one of the options" in marked.select_one(".q-flag").get_text()
-    assert page.select_one(f'input[name="{first["id"]}"][value="4"][checked]') is not None
-    assert stored(db) == {first["id"]: 4}
+    chosen = answer_for(first)["most"]
+    assert page.select_one(f'input[name="{first["id"]}:most"][value="{chosen}"][checked]')
+    assert stored(db) == {first["id"]: answer_for(first)}
 
 
 def test_one_bad_best_worst_pick_without_javascript_keeps_the_rest_in_russian(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -15,8 +15,10 @@ from sqlmodel import Session
 
 from app.db import scope_to_organisation
 from app.models import Invitation, Organisation, Person, Role, ScoreSnapshot, Team, User
-from app.scoring.definitions import Knowledge, SelfReport, Sjt
-from app.scoring.loader import Catalog
+from app.paths import ASSESSMENTS_DIR, MODEL_FILE
+from app.scoring.definitions import ForcedChoice, Knowledge, SelfReport, Sjt
+from app.scoring.loader import Catalog, load_catalog
+from app.scoring.tirt import respond
 from app.scoring.validity import FLAGS
 from app.services import campaigns as campaign_service
 from app.services import results, sessions
@@ -35,9 +37,9 @@ HIGH, MIDDLE, LOW = 100, 50, 25
 
 # A hunter: contact with strangers, creating interest, terms, objections and persistence at
 # the top; product knowledge middling (self-report only: no shipped test measures it, so its
-# interval is wide); client expertise lower. Scored on the battery
-# candidate-general, every competency is the weighted mean of its methods (self-report
-# weight 0.5, the SJT and the knowledge test 1):
+# interval is wide); client expertise lower. Scored on the battery candidate-general with the
+# Likert self-report (the `catalog` fixture below), every competency is the weighted mean of
+# its methods (self-report weight 0.5, the SJT and the knowledge test 1):
 #   persistence etc.    self-report 100, SJT 100, knowledge 100 (where it measures them) -> 100
 #   client_expertise    self-report  25, SJT  50, knowledge  50 (picks unrelated to the key)
 #   product_knowledge   self-report  50 only (content 1.1)                               ->  50
@@ -97,6 +99,10 @@ def answers_as(catalog: Catalog, battery: str, levels: dict[str, int]) -> dict[s
         elif isinstance(instrument, Knowledge):
             for k_item in instrument.items:
                 answers[k_item.id] = _knowledge(k_item, levels.get(k_item.scale, HIGH), seen)
+        elif isinstance(instrument, ForcedChoice):  # the candidate batteries (issue 13)
+            traits = {cid: (level - 50) / 16 for cid, level in levels.items()}
+            picks = respond(instrument, traits, [0.0] * 3 * len(instrument.blocks))
+            answers.update({item.id: p for item, p in zip(instrument.items, picks, strict=True)})
     return answers
 
 
@@ -163,6 +169,31 @@ def words(node: Any) -> str:
 def plain(node: Any) -> str:
     """The text as read, tags dropped without adding spaces."""
     return " ".join(node.get_text().split())
+
+
+def with_likert_self_report(catalog: Catalog) -> Catalog:
+    """The catalog with the candidate batteries as they were before issue 13: the Likert
+    self-report instead of the forced-choice questionnaire."""
+    batteries = {
+        bid: battery.model_copy(
+            update={
+                "instruments": [
+                    "sales_self_report" if i == "sales_forced_choice" else i
+                    for i in battery.instruments
+                ]
+            }
+        )
+        for bid, battery in catalog.batteries.items()
+    }
+    return replace(catalog, batteries=batteries)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """The hand-worked scores of these tests were written for the Likert self-report, which
+    gives exact scores from chosen answers; the forced-choice questionnaire's report is
+    tested in tests/web/test_forced_choice_pages.py."""
+    return with_likert_self_report(load_catalog(MODEL_FILE, ASSESSMENTS_DIR))
 
 
 @pytest.fixture

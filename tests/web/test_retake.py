@@ -23,8 +23,9 @@ from app.models import (
     ScoreSnapshot,
     SessionStatus,
 )
-from app.scoring.definitions import SelfReport
+from app.scoring.definitions import ForcedChoice
 from app.scoring.loader import Catalog
+from app.scoring.tirt import respond
 from app.services.accounts import create_api_token
 from app.services.retake import retake_view
 from app.web.templating import templates
@@ -32,7 +33,7 @@ from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, answer_for, create_organisation, create_user
 
 BATTERY = "candidate-general"
-SELF_REPORT = "sales_self_report"
+SELF_REPORT = "sales_forced_choice"  # the candidate batteries' self-description (issue 13)
 ANNA = {"full_name": "Anna Petrova", "email": "anna@example.com", "language": "en"}
 
 
@@ -87,8 +88,8 @@ class Done:
 
 
 def _completed(client: TestClient, org: Org) -> Done:
-    """A candidate who answered everything at the scale's top: the self-report is a long
-    string of identical answers with failed attention items (serious flags)."""
+    """A candidate who answered the forced-choice questionnaire without reading it: every
+    attention check missed (a serious flag)."""
     hr = org.headers[Role.hr]
     body = {"name": "Spring", "target_role": "either", "battery": BATTERY, "language": "en"}
     campaign = client.post("/api/v1/campaigns", json=body, headers=hr).json()
@@ -99,6 +100,9 @@ def _completed(client: TestClient, org: Org) -> Done:
     assert client.post(f"/api/v1/sessions/{token}/consent", json={"accepted": True}).is_success
     session = client.get(f"/api/v1/sessions/{token}").json()
     answers = {item["id"]: answer_for(item) for item in items_of(session)}
+    for item_id in answers:
+        if item_id.startswith("fc_check_"):  # the instructed picks the other way round
+            answers[item_id] = {"most": f"{item_id}_l", "least": f"{item_id}_m"}
     saved = client.put(f"/api/v1/sessions/{token}/answers", json={"answers": answers})
     assert saved.status_code == 200, saved.text
     done = client.post(f"/api/v1/sessions/{token}/complete")
@@ -146,7 +150,7 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
 ) -> None:
     first = _latest(db, done.invitation_id)
     assert first.recommendation == "invalid"
-    assert {"straight_lining", "failed_attention"} <= set(first.flags)
+    assert "failed_attention" in set(first.flags)
     before = {s.instrument_id: s.id for s in _session_rows(db, done.person_id)}
     response = client.post(
         f"/api/v1/invitations/{done.invitation_id}/retake", headers=org.headers[Role.hr]
@@ -200,10 +204,14 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
 
     # the person answers again (attentively this time) and finishes: a new, valid result
     definition = catalog.instruments[SELF_REPORT].definition
-    assert isinstance(definition, SelfReport)
+    assert isinstance(definition, ForcedChoice)
     again: dict[str, Any] = {
-        item.id: item.expected[0] if item.expected else 2 + 2 * (n % 2)
-        for n, item in enumerate(definition.items)
+        item.id: pick
+        for item, pick in zip(
+            definition.items,
+            respond(definition, {}, [0.0] * 3 * len(definition.blocks)),
+            strict=True,
+        )
     }
     saved = client.put(f"/api/v1/sessions/{new_token}/answers", json={"answers": again})
     assert saved.status_code == 200, saved.text
@@ -215,7 +223,7 @@ def test_the_api_retakes_the_flagged_instrument_with_a_fresh_link(
     assert invitation is not None and invitation.completed_at is not None
     second = _latest(db, done.invitation_id)
     assert second.id != first.id and second.recommendation != "invalid"
-    assert not {"straight_lining", "failed_attention"} & set(second.flags)
+    assert "failed_attention" not in set(second.flags)
 
 
 def test_named_instruments_are_retaken_and_a_second_retake_numbers_its_mail(
@@ -382,10 +390,7 @@ def test_the_partial_offers_the_flagged_instrument_checked(
     by_id = {i["id"]: i for i in view["instruments"]}
     assert view["invitation_id"] == done.invitation_id
     assert by_id[SELF_REPORT]["flagged"] is True
-    assert {f["code"] for f in by_id[SELF_REPORT]["flags"]} >= {
-        "straight_lining",
-        "failed_attention",
-    }
+    assert {f["code"] for f in by_id[SELF_REPORT]["flags"]} >= {"failed_attention"}
     assert all(f["severity"] == "serious" for f in by_id[SELF_REPORT]["flags"])
     assert by_id["sales_sjt"]["flagged"] is False and "manager_rating" not in by_id
 

@@ -72,6 +72,7 @@ def complete_battery(
     team: Team | None = None,
     name: str | None = None,
     campaign_name: str | None = None,
+    missed_checks: bool = False,
 ) -> Done:
     """Invite a new person to a campaign of `battery` and answer everything through the
     services, as the candidate's pages do."""
@@ -96,6 +97,9 @@ def complete_battery(
     sessions.record_consent(db, invitation, accepted=True, language="en")
     items = [i for s in sessions.sections(catalog, campaign, "en") for i in s["items"]]
     answers = {i["id"]: EMAIL if i["type"] == "text" else answer_for(i) for i in items}
+    if missed_checks:  # the forced-choice attention checks answered the other way round
+        for item_id in [i for i in answers if i.startswith("fc_check_")]:
+            answers[item_id] = {"most": f"{item_id}_l", "least": f"{item_id}_m"}
     sessions.save_answers(db, invitation, catalog, answers)
     snapshot = results.complete(db, catalog, invitation)
     db.commit()
@@ -409,11 +413,14 @@ def test_an_employee_waits_for_the_managers_rating_and_is_scored_again(
 
 
 def test_the_result_page_reads_as_a_head_of_sales_needs_it(
-    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, candidate: Done
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation, hr: User
 ) -> None:
+    candidate = complete_battery(
+        db, catalog, organisation, battery="candidate-active", missed_checks=True
+    )
     head = create_user(unscoped(db), organisation=organisation, role=Role.head_of_sales)
     snapshot = candidate.snapshot
-    assert snapshot.flags, "the all-top answers should raise a response-validity flag"
+    assert snapshot.flags, "the missed attention checks should raise a response-validity flag"
     sign_in(client, head.email, PASSWORD)
     response = client.get(f"/results/{candidate.invitation.id}")
     assert response.status_code == 200
@@ -431,7 +438,7 @@ def test_the_result_page_reads_as_a_head_of_sales_needs_it(
     assert persuasion.select_one("td.num").get_text(strip=True) == interval_text(
         entry["score"], entry["low"], entry["high"]
     )
-    assert "self-report questionnaire" in persuasion.get_text()
+    assert "forced-choice questionnaire" in persuasion.get_text()
     assert [r["id"] for r in page.select("#fit tbody tr")] == [f"fit-{p}" for p in model.profiles]
     threshold = model.profiles["active"].fit_threshold
     assert page.select("#fit-active td.num")[1].get_text(strip=True) == f"{threshold:g}"

@@ -182,6 +182,7 @@ PAGE_SIZES = {
     "choice": 5,
     "multiple_choice": 5,
     "best_worst": 3,
+    "forced_choice": 4,
     "rate_each": 3,
     "text": 1,
 }
@@ -255,8 +256,17 @@ def _page_path(request: Request, token: str, n: int, p: int = 1) -> str:
 
 
 def _progress(q: Questionnaire, answers: Mapping[str, Any]) -> tuple[int, int]:
-    ids = [item["id"] for section in q.sections for item in section["items"]]
-    return sum(1 for i in ids if i in answers), len(ids)
+    items = [item for section in q.sections for item in section["items"]]
+    done = sum(1 for item in items if item["id"] in answers and not _partial(item, answers))
+    return done, len(items)
+
+
+def _partial(item: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """A forced-choice block with one pick only (stored, not yet an answer)."""
+    value = answers.get(item["id"])
+    return item["type"] == "forced_choice" and not (
+        isinstance(value, Mapping) and value.get("most") and value.get("least")
+    )
 
 
 def _first_open_place(
@@ -293,7 +303,7 @@ def _shown(item: Mapping[str, Any], value: Any) -> Any:
     if kind == "multiple_choice":
         picks = value if isinstance(value, list | tuple) else [value]
         return {str(p) for p in picks}
-    if kind in ("best_worst", "rate_each"):
+    if kind in ("best_worst", "rate_each", "forced_choice"):
         return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
     return str(value)
 
@@ -338,6 +348,15 @@ def _from_form(items: list[dict[str, Any]], form: FormData) -> FormAnswers:
                 value = given
             elif given:
                 result.shown[item_id] = given
+                result.incomplete.append(item_id)
+        elif kind == "forced_choice":
+            sides = {
+                side: str(form.get(f"{item_id}:{side}") or "").strip() for side in ("most", "least")
+            }
+            given = {side: pick for side, pick in sides.items() if pick}
+            if given:
+                value = given  # one pick alone is stored as a partial block (scored as missing)
+            if len(given) == 1:
                 result.incomplete.append(item_id)
         elif kind == "rate_each":
             ratings = {
@@ -415,6 +434,15 @@ def _item_problem(item: Mapping[str, Any], value: Any, reason: str) -> str:
         return _(
             "You chose the same option as the most and the least effective. Choose two "
             "different options."
+        )
+    if (
+        kind == "forced_choice"
+        and isinstance(value, Mapping)
+        and value.get("most") == value.get("least")
+    ):
+        return _(
+            "You chose the same statement as the most and the least like you. Choose two "
+            "different statements."
         )
     return _("This answer is not one of the options offered; choose one of them.")
 
