@@ -933,6 +933,11 @@ def _report(
             "current_model": catalog.model.version,
             "model_changed": snapshot.model_version != catalog.model.version,
             "instruments": dict(sorted((snapshot.instrument_versions or {}).items())),
+            "titles": {
+                iid: catalog.instruments[iid].definition.title.get(language)
+                for iid in snapshot.instrument_versions or {}
+                if iid in catalog.instruments
+            },
             "scored_at": snapshot.created_at.isoformat() if snapshot.created_at else None,
             "snapshot_id": snapshot.id,
         },

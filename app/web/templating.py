@@ -41,10 +41,13 @@ def day(value: date | datetime | None) -> str:
     return format_skeleton("yMMMd", value, locale=i18n.get_language())
 
 
-def moment(value: datetime | None) -> str:
-    """A date and time (UTC, 24-hour clock) the way the page's language writes them."""
+def moment(value: datetime | str | None) -> str:
+    """A date and time (UTC, 24-hour clock) the way the page's language writes them; an ISO
+    8601 string (as a report model carries it) is read first."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     language = i18n.get_language()
     pattern = str(get_datetime_format("medium", locale=language))
     time_text = format_time(value, "HH:mm", tzinfo=UTC, locale=language)

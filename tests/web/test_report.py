@@ -296,7 +296,14 @@ def test_the_report_puts_the_decision_first_with_its_reasons(
     caveats = words(page.select_one("#caveats"))
     assert "not yet been validated" in caveats
     assert "80% interval" in caveats
-    assert snapshot.model_version in words(page.select_one(".versions"))
+    # staff read the declared versions and the instruments' titles; the full versions (with
+    # the content hash) stay for audits, in the title attributes and the JSON
+    versions = page.select_one(".versions")
+    declared = snapshot.model_version.split("+")[0]
+    assert f"Competency model version {declared}." in words(versions)
+    assert snapshot.model_version not in words(versions)
+    assert snapshot.model_version in [span.get("title") for span in versions.select("span")]
+    assert "sales_self_report" not in words(versions)
 
 
 def test_the_chart_has_seven_axes_both_profiles_and_the_person(
