@@ -18,7 +18,7 @@ PHONE = {"width": 360, "height": 740}
 
 
 def answer_visible_section(page: Any) -> int:
-    """Answer every question of the section on screen; returns how many inputs were set."""
+    """Answer every question of the section on screen; returns how many items were answered."""
     form = page.locator("form.questionnaire")
     names = page.evaluate(
         "() => [...new Set([...document.querySelectorAll('form.questionnaire input[type=radio]')].map(i => i.name))]"
@@ -26,9 +26,9 @@ def answer_visible_section(page: Any) -> int:
     for name in names:
         radios = form.locator(f"input[type=radio][name='{name}']")
         count = radios.count()
-        if name.endswith(":worst"):
-            index = 1  # a different option from the best pick
-        elif name.endswith(":best"):
+        if name.endswith((":worst", ":least")):
+            index = 1  # a different option (or statement) from the best / most-like-me pick
+        elif name.endswith((":best", ":most")):
             index = 0
         else:
             index = min(3, count - 1)  # e.g. "agree" on a 1-5 scale
@@ -44,7 +44,9 @@ def answer_visible_section(page: Any) -> int:
             "Добрый день! "
             + "Предлагаю коротко обсудить, как сократить время на планирование. " * 4
         )
-    return len(names) + len(boxes) + texts.count()
+    # a best/worst or most/least pair is one answer to one item
+    items = {name.split(":")[0] for name in names}
+    return len(items) + len(boxes) + texts.count()
 
 
 def wait_until_saved(server: LiveServer, page_url: str, count: int) -> None:
@@ -63,9 +65,10 @@ def wait_until_saved(server: LiveServer, page_url: str, count: int) -> None:
 
 
 def checked_groups(page: Any) -> int:
+    """Items with an answer on screen (a best/worst or most/least pair is one item)."""
     return int(
         page.evaluate(
-            "() => new Set([...document.querySelectorAll('form.questionnaire input:checked')].map(i => i.name)).size"
+            "() => new Set([...document.querySelectorAll('form.questionnaire input:checked')].map(i => i.name.split(':')[0])).size"
         )
     )
 
