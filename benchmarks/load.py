@@ -156,7 +156,7 @@ def prepare(app_url: str, api_token: str, closed: int, pace: int) -> Prepared:
             json={
                 "name": "Load",
                 "target_role": "either",
-                "battery": "candidate-general",
+                "battery": "employee",  # opens with the Likert self-report
                 "language": "en",
             },
         )

@@ -131,7 +131,7 @@ def invite(app: LiveApp, count: int, *, consent: bool = True, prefix: str = "p")
             json={
                 "name": f"Faults {prefix}",
                 "target_role": "either",
-                "battery": "candidate-general",
+                "battery": "employee",  # opens with the Likert self-report
                 "language": "en",
             },
         )
@@ -166,6 +166,11 @@ def valid_answers(session: dict[str, Any]) -> dict[str, Any]:
                 answers[item["id"]] = {
                     "best": item["options"][0]["id"],
                     "worst": item["options"][-1]["id"],
+                }
+            elif kind == "forced_choice":
+                answers[item["id"]] = {
+                    "most": item["options"][0]["id"],
+                    "least": item["options"][-1]["id"],
                 }
             elif kind == "choice":
                 answers[item["id"]] = item["options"][0]["id"]

@@ -125,7 +125,7 @@ def test_the_same_csv_uploaded_twice_at_once(
             json={
                 "name": "CSV race",
                 "target_role": "either",
-                "battery": "candidate-general",
+                "battery": "employee",  # opens with the Likert self-report
                 "language": "en",
             },
         ).json()
