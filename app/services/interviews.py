@@ -24,6 +24,7 @@ from app.scoring.loader import Catalog
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.results import score_invitation
+from app.services.reviews import check_rating_points
 
 
 def interview_instruments(catalog: Catalog) -> list[Interview]:
@@ -98,51 +99,20 @@ def panels(session: Session, catalog: Catalog, invitation: Invitation) -> dict[s
     return out
 
 
-def _whole_number(raw: object) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        return int(raw.strip())
-    return None
-
-
 def check_values(instrument: Interview, values: Mapping[str, object]) -> dict[str, int]:
     """The ratings given (blank = not asked or no answer, left out), or Invalid naming the
     question."""
-    scale = instrument.response_scale
-    numbers = {item.id: n for n, item in enumerate(instrument.items, start=1)}
-    checked: dict[str, int] = {}
-    for item_id, raw in values.items():
-        if item_id not in numbers:
-            raise Invalid(
-                _("Unknown question “%(item)s”; use the question ids of the interview.")
-                % {"item": item_id},
-                field=item_id,
-            )
-        if raw is None or raw == "":
-            continue
-        value = _whole_number(raw)
-        if value is None or not scale.min <= value <= scale.max:
-            raise Invalid(
-                _(
-                    "Question %(number)s (%(item)s): “%(value)s” is not allowed; choose from "
-                    "%(min)s to %(max)s, or leave it blank if it was not asked."
-                )
-                % {
-                    "number": numbers[item_id],
-                    "item": item_id,
-                    "value": raw,
-                    "min": scale.min,
-                    "max": scale.max,
-                },
-                field=item_id,
-            )
-        checked[item_id] = value
-    if not checked:
-        raise Invalid(_("Rate at least one question; leave blank only what was not asked."))
-    return checked
+    return check_rating_points(
+        {item.id: n for n, item in enumerate(instrument.items, start=1)},
+        instrument.response_scale,
+        values,
+        unknown=_("Unknown question “%(item)s”; use the question ids of the interview."),
+        not_allowed=_(
+            "Question %(number)s (%(item)s): “%(value)s” is not allowed; choose from "
+            "%(min)s to %(max)s, or leave it blank if it was not asked."
+        ),
+        nothing=_("Rate at least one question; leave blank only what was not asked."),
+    )
 
 
 def save(

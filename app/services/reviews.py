@@ -30,7 +30,7 @@ from app.models import (
     Team,
 )
 from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
-from app.scoring.definitions import RubricCriterion, WorkSample
+from app.scoring.definitions import ResponseScale, RubricCriterion, WorkSample
 from app.scoring.loader import Catalog
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid
@@ -380,27 +380,31 @@ def pending_ratings(
     ]
 
 
-def check_ratings(
-    instrument: ManagerRatingDefinition, values: Mapping[str, object]
+def check_rating_points(
+    numbers: Mapping[str, int],
+    scale: ResponseScale,
+    values: Mapping[str, object],
+    *,
+    unknown: str,
+    not_allowed: str,
+    nothing: str,
 ) -> dict[str, int]:
-    """The values given (blanks mean "not observed" and are left out), or Invalid."""
-    scale = instrument.response_scale
-    items = {item.id: number for number, item in enumerate(instrument.items, start=1)}
+    """Rating points by item (a manager's rating, an interviewer's): blanks are left out, and
+    anything else is refused with Invalid naming the item. `numbers` gives each item's
+    number on the form; the messages are already translated, with %(item)s (unknown) and
+    %(number)s, %(item)s, %(value)s, %(min)s, %(max)s (not allowed) to fill in."""
     checked: dict[str, int] = {}
     for item_id, raw in values.items():
-        if item_id not in items:
-            raise Invalid(_("Unknown scale “%(item)s”.") % {"item": item_id}, field=item_id)
+        if item_id not in numbers:
+            raise Invalid(unknown % {"item": item_id}, field=item_id)
         if raw is None or raw == "":
             continue
         value = _whole_number(raw)
         if value is None or not scale.min <= value <= scale.max:
             raise Invalid(
-                _(
-                    "Scale %(number)s (%(item)s): “%(value)s” is not allowed; choose from "
-                    "%(min)s to %(max)s, or leave it as not observed."
-                )
+                not_allowed
                 % {
-                    "number": items[item_id],
+                    "number": numbers[item_id],
                     "item": item_id,
                     "value": raw,
                     "min": scale.min,
@@ -410,8 +414,25 @@ def check_ratings(
             )
         checked[item_id] = value
     if not checked:
-        raise Invalid(_("Rate at least one scale; leave blank only what you have not observed."))
+        raise Invalid(nothing)
     return checked
+
+
+def check_ratings(
+    instrument: ManagerRatingDefinition, values: Mapping[str, object]
+) -> dict[str, int]:
+    """The values given (blanks mean "not observed" and are left out), or Invalid."""
+    return check_rating_points(
+        {item.id: number for number, item in enumerate(instrument.items, start=1)},
+        instrument.response_scale,
+        values,
+        unknown=_("Unknown scale “%(item)s”."),
+        not_allowed=_(
+            "Scale %(number)s (%(item)s): “%(value)s” is not allowed; choose from "
+            "%(min)s to %(max)s, or leave it as not observed."
+        ),
+        nothing=_("Rate at least one scale; leave blank only what you have not observed."),
+    )
 
 
 def save_rating(

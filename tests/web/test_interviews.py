@@ -88,7 +88,11 @@ def test_a_panel_rates_by_api_each_interviewer_apart_and_the_result_is_scored_ag
     assert neg["before"] == {
         k: before.scores["competencies"]["negotiation"][k] for k in ("score", "low", "high")
     }
-    assert neg["after"]["high"] - neg["after"]["low"] < neg["before"]["high"] - neg["before"]["low"]
+    # the panel's rating (81.25) pulls the combined score toward it; the interval does not
+    # always narrow: with declared weights above a method's precision share the combined
+    # error can grow a little (docs/scoring.md §3b)
+    interview = methods[IV]["score"]
+    assert neg["before"]["score"] < neg["after"]["score"] < interview
 
     again = client.get(path, headers=hr).json()
     by_user = {i["user_id"]: i["ratings"] for i in again["interviewers"]}
