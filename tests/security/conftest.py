@@ -20,8 +20,9 @@ from tests.test_cli import database_url  # noqa: F401  (a fixture: a fresh datab
 BASE = "http://testserver"
 WORK = (
     "Dear Marina, I saw that you start supplying 60 supermarkets next month. Late deliveries "
-    "there mean fines. A drinks distributor with 35 vans cut late deliveries from 12% to 3% "
-    "with our routing. Could we show you how in twenty minutes, Tuesday at 11 or Thursday at 3? "
+    "there mean fines, and every missed slot costs a shelf. A drinks distributor with 35 vans "
+    "cut late deliveries from 12% to 3% with our routing. Could we show you how in twenty "
+    "minutes, Tuesday at 11 or Thursday at 3? "
     "Ivan Petrov, Flotika, +7 900 000 00 00"
 )
 
