@@ -775,24 +775,18 @@ def section_save(
         still_open = set(answering.unanswered(session, visit.invitation, catalog))
         skipped = [item["id"] for item in items if item["id"] in still_open]
         lengths = answering.word_problems(session, visit.invitation, catalog)
-        if skipped and any(item_id in lengths for item_id in skipped):
-            context = _section_context(
-                request,
-                session,
-                catalog,
-                visit,
-                q,
-                n,
-                p,
-                missing=skipped,
-                continue_url=target_path,
-                notice=_(
+        if skipped:
+            notice = (
+                _(
                     "Your answers are saved, but a written answer is not within its word "
                     "limits yet: the section cannot be finished until it is (see below)."
-                ),
+                )
+                if any(item_id in lengths for item_id in skipped)
+                else _(
+                    "Your answers are saved. Some questions on this page are not answered yet: "
+                    "answer them now, or continue and come back to them later."
+                )
             )
-            return _page(request, "candidate/section.html", context)
-        if skipped:
             context = _section_context(
                 request,
                 session,
@@ -803,10 +797,7 @@ def section_save(
                 p,
                 missing=skipped,
                 continue_url=target_path,
-                notice=_(
-                    "Your answers are saved. Some questions on this page are not answered yet: "
-                    "answer them now, or continue and come back to them later."
-                ),
+                notice=notice,
             )
             return _page(request, "candidate/section.html", context)
     return _private(RedirectResponse(target_path, status.HTTP_303_SEE_OTHER))
