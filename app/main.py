@@ -46,6 +46,7 @@ from app.web.routes import (
     hr,
     pages,
     privacy,
+    product_test,
     ranking,
     report,
     reviews,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(api_staff.router)
     app.include_router(validation.router)
     app.include_router(fairness.router)
+    app.include_router(product_test.router)
     _install_docs(app)
     _install_error_handlers(app)
     install_openapi(app)

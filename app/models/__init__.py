@@ -18,7 +18,7 @@ from app.models.login import LoginSession
 from app.models.organisation import Organisation
 from app.models.people import Person, PersonKind, Team
 from app.models.users import ApiToken, Role, User
-from app.models.validation import LocalModelVersion
+from app.models.validation import LocalModelVersion, OrganisationInstrument
 
 __all__ = [
     "Answer",
@@ -38,6 +38,7 @@ __all__ = [
     "LoginSession",
     "ManagerRating",
     "Organisation",
+    "OrganisationInstrument",
     "OutboxMessage",
     "Person",
     "PersonKind",

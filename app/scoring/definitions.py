@@ -659,6 +659,13 @@ class ProductTestSlot(Definition):
     scale: Identifier = Field(
         default="product_knowledge", description="the competency the test's items score"
     )
+    minutes: float = Field(
+        default=4,
+        gt=0,
+        le=30,
+        description="the time kept for the test: counted in the battery's time limit; a "
+        "product test that takes longer cannot fill the slot",
+    )
 
 
 class Battery(Definition):

@@ -104,6 +104,8 @@ class Catalog:
     model: LoadedModel
     instruments: dict[str, LoadedInstrument] = field(default_factory=dict)
     batteries: dict[str, Battery] = field(default_factory=dict)
+    organisation_id: int | None = None
+    """Set on an organisation's own catalog (app/services/catalogs.py), None for the files'."""
 
     def battery_minutes(self, battery: Battery) -> float:
         """The time the person assessed spends (manager ratings are the manager's time)."""
@@ -263,6 +265,10 @@ def read_yaml(path: Path) -> _Source:
     except OSError as exc:
         source.problems.append(Problem(source.name, None, "", f"cannot read file: {exc.strerror}"))
         return source
+    return _parse_yaml(source)
+
+
+def _parse_yaml(source: _Source) -> _Source:
     try:
         text = source.content.decode("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -482,7 +488,10 @@ def _unique(source: _Source, seen: dict[str, str], key: str, owner: str, loc: Lo
 
 def _read_valid(path: Path, adapter: TypeAdapter[T]) -> tuple[_Source, T] | tuple[_Source, None]:
     """Read a YAML file and check its shape; the parsed definition, or None with problems."""
-    source = read_yaml(path)
+    return _valid(read_yaml(path), adapter)
+
+
+def _valid(source: _Source, adapter: TypeAdapter[T]) -> tuple[_Source, T] | tuple[_Source, None]:
     if source.data is None:
         return source, None
     try:
@@ -534,10 +543,13 @@ def _check_instrument(
     model: CompetencyModel | None,
     *,
     check_file_name: bool = True,
+    require_prior: bool | None = None,
 ) -> None:
     if check_file_name and instrument.id != source.path.stem:
         source.problem(("id",), f"must match the file name '{source.path.stem}'")
-    _check_prior(source, instrument, required=check_file_name)
+    _check_prior(
+        source, instrument, required=check_file_name if require_prior is None else require_prior
+    )
 
     for sid in instrument.scales:
         if model is not None and sid in model.competencies:
@@ -756,12 +768,23 @@ def _check_sjt(source: _Source, instrument: Sjt, model: CompetencyModel | None) 
 
 
 def _parse_instrument(
-    path: Path, model: CompetencyModel | None, *, check_file_name: bool = True
+    path: Path,
+    model: CompetencyModel | None,
+    *,
+    check_file_name: bool = True,
+    content: bytes | None = None,
+    require_prior: bool | None = None,
 ) -> tuple[_Source, LoadedInstrument | None]:
-    source, instrument = _read_valid(path, _instrument_adapter)
+    if content is None:
+        source, instrument = _read_valid(path, _instrument_adapter)
+    else:
+        text = _parse_yaml(_Source(path=path, name=path.name, content=content))
+        source, instrument = _valid(text, _instrument_adapter)
     if instrument is None:
         return source, None
-    _check_instrument(source, instrument, model, check_file_name=check_file_name)
+    _check_instrument(
+        source, instrument, model, check_file_name=check_file_name, require_prior=require_prior
+    )
     if source.problems:
         return source, None
     return source, LoadedInstrument(
@@ -773,6 +796,19 @@ def load_instrument(path: Path, model: LoadedModel) -> LoadedInstrument:
     """Load one instrument file from anywhere (e.g. an analyst's own), checked against the
     model; its id need not match the file name. Raises DefinitionError listing every problem."""
     source, loaded = _parse_instrument(path, model.definition, check_file_name=False)
+    if loaded is None:
+        raise DefinitionError(source.problems)
+    return loaded
+
+
+def parse_instrument(content: bytes, name: str, model: LoadedModel) -> LoadedInstrument:
+    """Check an instrument file given as bytes (an upload, a stored organisation version) as
+    a shipped file is checked (its prior reliability required, its id free of the file name);
+    `name` stands for the file in the problems. Raises
+    DefinitionError listing every problem."""
+    source, loaded = _parse_instrument(
+        Path(name), model.definition, check_file_name=False, content=content, require_prior=True
+    )
     if loaded is None:
         raise DefinitionError(source.problems)
     return loaded
@@ -829,7 +865,11 @@ def _parse_battery(
                 loc, f"instrument '{iid}' is not meant for the audience '{battery.audience}'"
             )
     if battery.audience == "candidate" and all(i in instruments for i in battery.instruments):
-        _check_candidate_time(source, [instruments[i].definition for i in battery.instruments])
+        _check_candidate_time(
+            source,
+            [instruments[i].definition for i in battery.instruments],
+            battery.product_test.minutes if battery.product_test else 0.0,
+        )
     if battery.product_test is not None and model is not None:
         scale = battery.product_test.scale
         if scale not in model.competencies:
@@ -845,10 +885,14 @@ def candidate_minutes(instruments: Iterable[Instrument]) -> float:
     return sum(i.minutes for i in instruments if not isinstance(i, ManagerRating))
 
 
-def _check_candidate_time(source: _Source, instruments: list[Instrument]) -> None:
-    total = candidate_minutes(instruments)
+def _check_candidate_time(source: _Source, instruments: list[Instrument], slot: float) -> None:
+    """The instruments' time plus the minutes the product-test slot keeps for the
+    organisation's own test (at most that long, checked when it is filled)."""
+    total = candidate_minutes(instruments) + slot
     if total > MAX_CANDIDATE_MINUTES:
         parts = ", ".join(f"{i.id} {i.minutes:g}" for i in instruments)
+        if slot:
+            parts += f", product_test slot {slot:g}"
         source.problem(
             ("instruments",),
             f"takes {total:g} minutes by the instruments' declared times ({parts}); a "

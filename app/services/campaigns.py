@@ -29,6 +29,7 @@ from app.models import (
 from app.scoring.loader import Catalog
 from app.security import hash_token, link_token_hash
 from app.services.audit import record_event
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.mail import messages_by_key, queue_mail
 from app.services.reviews import managed_by
@@ -402,7 +403,7 @@ def _queue_invitation_mail(
             name=person.full_name,
             url=url,
             deadline=deadline,
-            minutes=_minutes(catalog, campaign),
+            minutes=_minutes(catalog and organisation_catalog(session, catalog), campaign),
             sender=_sender(session, campaign, actor_user_id),
             reminder=reminder,
         )

@@ -17,6 +17,7 @@ their priors (one rater's points per criterion give no internal consistency to s
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -25,7 +26,7 @@ from sqlmodel import Session, col, select
 from app.db import current_organisation
 from app.models import Answer, AssessmentSession, SessionStatus
 from app.scoring.combine import Reliability
-from app.scoring.definitions import Knowledge, SelfReport, Sjt
+from app.scoring.definitions import Instrument, Knowledge, SelfReport, Sjt
 from app.scoring.engine import score_instrument
 from app.scoring.loader import Catalog
 from app.scoring.responses import AnswerError, elements
@@ -56,28 +57,27 @@ def completed_counts(session: Session, catalog: Catalog) -> dict[str, int]:
     return counts
 
 
-def instrument_reliabilities(
-    session: Session, catalog: Catalog, instrument_id: str
-) -> dict[str, Reliability]:
-    """Alpha and SD of each scale over the organisation's completed sessions (newest first,
-    at most MAX_SESSIONS); scales without a usable alpha are left out."""
-    loaded = catalog.instruments[instrument_id]
-    definition = loaded.definition
+def completed_rows(
+    session: Session,
+    definition: Instrument,
+    versions: Sequence[str] | None = None,
+    limit: int = MAX_SESSIONS,
+) -> dict[int, list[Any]]:
+    """The organisation's completed sessions of an instrument (newest first, at most `limit`;
+    only at `versions` if given) as rows of parsed answers in the definition's element order,
+    keyed by session id. An answer the definition cannot read is left out (None)."""
     columns = elements(definition)
     position = {e.id: j for j, e in enumerate(columns)}
-    ids = session.exec(
-        select(AssessmentSession.id)
-        .where(
-            AssessmentSession.instrument_id == instrument_id,
-            AssessmentSession.instrument_version == loaded.version,
-            AssessmentSession.status == SessionStatus.completed,
-        )
-        .order_by(col(AssessmentSession.id).desc())
-        .limit(MAX_SESSIONS)
-    ).all()
-    if len(ids) < MIN_SESSIONS:
-        return {}
+    statement = select(AssessmentSession.id).where(
+        AssessmentSession.instrument_id == definition.id,
+        AssessmentSession.status == SessionStatus.completed,
+    )
+    if versions is not None:
+        statement = statement.where(col(AssessmentSession.instrument_version).in_(list(versions)))
+    ids = session.exec(statement.order_by(col(AssessmentSession.id).desc()).limit(limit)).all()
     rows: dict[int, list[Any]] = {int(i): [None] * len(columns) for i in ids if i is not None}
+    if not rows:
+        return rows
     answers = session.exec(
         select(Answer.session_id, Answer.item_id, Answer.value).where(
             col(Answer.session_id).in_(list(rows))
@@ -91,6 +91,19 @@ def instrument_reliabilities(
             rows[session_id][j] = columns[j].parse(value)
         except AnswerError:
             continue  # an answer the current version cannot read is left out
+    return rows
+
+
+def instrument_reliabilities(
+    session: Session, catalog: Catalog, instrument_id: str
+) -> dict[str, Reliability]:
+    """Alpha and SD of each scale over the organisation's completed sessions (newest first,
+    at most MAX_SESSIONS); scales without a usable alpha are left out."""
+    loaded = catalog.instruments[instrument_id]
+    definition = loaded.definition
+    rows = completed_rows(session, definition, [loaded.version])
+    if len(rows) < MIN_SESSIONS:
+        return {}
     scored = score_instrument(definition, [str(i) for i in rows], rows=list(rows.values()))
     out = {}
     for scale, r in scored.reliability().items():

@@ -18,7 +18,7 @@ from app.db import ALL_ORGANISATIONS, scope_to_organisation
 from app.models import Campaign, Invitation, Organisation, ScoreSnapshot
 from app.scoring.loader import Catalog
 from app.services.audit import record_event
-from app.services.model_versions import organisation_catalog
+from app.services.catalogs import organisation_catalog
 from app.services.results import latest_result, score_invitation
 from app.services.snapshot_view import CURRENT_ENGINE, engine_of
 

@@ -36,8 +36,8 @@ from app.scoring.definitions import ManagerRating as ManagerRatingDefinition
 from app.scoring.loader import Catalog
 from app.scoring.person import score_person
 from app.scoring.responses import elements
+from app.services.catalogs import pinned
 from app.services.errors import Conflict
-from app.services.model_versions import organisation_catalog
 from app.services.reliabilities import organisation_reliabilities
 from app.services.sessions import check_open, check_word_limits, unanswered
 
@@ -67,13 +67,20 @@ def _answers_by_instrument(
 
 
 def score_invitation(session: Session, catalog: Catalog, invitation: Invitation) -> ScoreSnapshot:
-    """Score everything given so far for an invitation and store a new snapshot."""
-    catalog = organisation_catalog(session, catalog)  # with the weights the admin accepted
+    """Score everything given so far for an invitation and store a new snapshot.
+
+    The organisation's catalog (accepted weights, its product test, calibrated versions),
+    with every instrument at the version the person's session was taken with."""
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise Conflict(_("The campaign no longer exists."))
-    battery = catalog.batteries[campaign.battery_id]
     by_instrument = _answers_by_instrument(session, invitation)
+    catalog = pinned(
+        session,
+        catalog,
+        {iid: found.instrument_version for iid, (found, _answers) in by_instrument.items()},
+    )
+    battery = catalog.batteries[campaign.battery_id]
     rows: dict[str, list[Any]] = {}
     seconds: dict[str, list[float | None]] = {}
     versions: dict[str, str] = {}
@@ -128,9 +135,7 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
         interviews=interviews,
     )
     payload = {
-        **product_test.mark(
-            scored.payload, product_test.status(catalog, battery, battery.instruments)
-        ),
+        **product_test.mark(scored.payload, product_test.status(catalog, battery, rows)),
         "pending": [{"instrument": p.instrument_id, "kind": p.kind} for p in pending],
         "unanswered": unanswered(session, invitation, catalog),
     }

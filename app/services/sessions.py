@@ -40,6 +40,7 @@ from app.scoring.definitions import (
 from app.scoring.loader import Catalog
 from app.scoring.responses import AnswerError, Element, elements
 from app.security import link_token_hash
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Conflict, Invalid
 
 CONSENT_PURPOSE = "assessment"
@@ -236,7 +237,7 @@ def _instrument_session(
     found = session.exec(statement).first()
     if found is not None:
         return found
-    loaded = catalog.instruments[instrument_id]
+    loaded = organisation_catalog(session, catalog).instruments[instrument_id]
     now = utcnow()
     limit = loaded.definition.time_limit_minutes
     upsert(
@@ -429,6 +430,7 @@ def _save(
     check_open(invitation)
     if not consented:
         raise Conflict(_("Consent is needed before answers can be saved."))
+    catalog = organisation_catalog(session, catalog)
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise Conflict(_("The campaign no longer exists."))
@@ -516,6 +518,7 @@ def unanswered(session: Session, invitation: Invitation, catalog: Catalog) -> li
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         return []
+    catalog = organisation_catalog(session, catalog)
     given = stored_answers(session, invitation)
     timed_out = _timed_out(session, invitation, catalog)
     return [
@@ -569,6 +572,7 @@ def word_problems(session: Session, invitation: Invitation, catalog: Catalog) ->
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         return {}
+    catalog = organisation_catalog(session, catalog)
     given = stored_answers(session, invitation)
     timed_out = _timed_out(session, invitation, catalog)
     found: dict[str, str] = {}

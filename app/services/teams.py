@@ -42,9 +42,9 @@ from app.scoring.definitions import CompetencyModel, Profile
 from app.scoring.development import DevelopmentDecision, PlanStep, develop_or_hire
 from app.scoring.fit import MIN_COVERAGE, ROLES, attainment
 from app.scoring.loader import Catalog
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Invalid, NotFound
 from app.services.kpis import kpi_table, window
-from app.services.model_versions import organisation_catalog
 from app.services.reviews import managed_by
 
 BORDERLINE = 1e-6

@@ -27,15 +27,10 @@ from app.models import LocalModelVersion, Person, PersonKind, Team
 from app.scoring.loader import Catalog
 from app.scoring.validation import MIN_PEOPLE, Validation, validate
 from app.services.audit import record_event
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Conflict, Invalid
 from app.services.kpis import DEFAULT_MONTHS, Window, kpi_table, role_of, window
-from app.services.model_versions import (
-    ACCEPTED,
-    REJECTED,
-    applicable,
-    decisions,
-    organisation_catalog,
-)
+from app.services.model_versions import ACCEPTED, REJECTED, applicable, decisions
 from app.services.teams import Member, current_scores, profile_fits, score_matrix
 
 

@@ -36,6 +36,7 @@ from app.services import results as result_service
 from app.services import sessions as session_service
 from app.services import snapshot_view
 from app.services.audit import API, record_read
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Conflict, Invalid, NotFound, ServiceError
 from app.services.people import add_person, check_person
 from app.services.ratelimit import SlidingWindowLimiter
@@ -627,6 +628,7 @@ def read_session(
 
     Once the session can no longer change (completed, declined, expired, revoked) only its
     status is given."""
+    catalog = organisation_catalog(session, catalog)  # its product test, calibrated versions
     with _in_language(request, session, invitation) as (language, campaign):
         state = invitation.status(utcnow())
         consent = session_service.consent_given(session, invitation)
@@ -780,6 +782,7 @@ def start_section(
 ) -> SectionStartOut:
     """Open a section when it is shown: a timed section's clock starts now (saving its first
     answer starts it too). Starting it again changes nothing."""
+    catalog = organisation_catalog(session, catalog)
     with _in_language(request, session, invitation) as (_language, campaign):
         _refuse_if_expired(invitation)
         session_service.check_open(invitation)

@@ -38,10 +38,11 @@ from app.scoring.loader import Catalog
 from app.services import results
 from app.services import sessions as answering
 from app.services.campaigns import find_invitation
+from app.services.catalogs import organisation_catalog
 from app.services.errors import Conflict, Invalid
 from app.services.report import candidate_feedback
 from app.web.csrf import verify_csrf
-from app.web.deps import CatalogDep, SessionDep, client_address, link_limiter
+from app.web.deps import CatalogDep, SessionDep, client_address, get_catalog, link_limiter
 from app.web.templating import render
 
 router = APIRouter(prefix="/a", dependencies=[Depends(verify_csrf)], include_in_schema=False)
@@ -80,6 +81,8 @@ class Visit:
     campaign: Campaign
     organisation: Organisation | None
     language: str
+    catalog: Catalog
+    """The organisation's catalog (its product test, calibrated versions; catalogs.py)."""
 
 
 def _private(response: Response) -> Response:
@@ -171,7 +174,9 @@ def _open(
         return _invalid_link(request, started)
     organisation = session.get(Organisation, invitation.organisation_id)
     request.state.organisation = organisation  # the footer names who is assessing
-    return Visit(token, invitation, campaign, organisation, _choose_language(request, invitation))
+    catalog = organisation_catalog(session, get_catalog(request))
+    language = _choose_language(request, invitation)
+    return Visit(token, invitation, campaign, organisation, language, catalog)
 
 
 # ----------------------------------------------------------------------------- the questionnaire
@@ -244,8 +249,8 @@ class Questionnaire:
         return (n - 1, self.page_count(n - 1)) if n > 1 else None
 
 
-def _questionnaire(catalog: Catalog, visit: Visit) -> Questionnaire:
-    return Questionnaire.of(answering.sections(catalog, visit.campaign, visit.language))
+def _questionnaire(visit: Visit) -> Questionnaire:
+    return Questionnaire.of(answering.sections(visit.catalog, visit.campaign, visit.language))
 
 
 def _page_path(request: Request, token: str, n: int, p: int = 1) -> str:
@@ -287,7 +292,7 @@ def _resume_target(request: Request, session: Session, catalog: Catalog, visit: 
         session, visit.invitation
     ):
         return _redirect(request, "candidate:instructions", token=visit.token)
-    place = _first_open_place(session, catalog, visit, _questionnaire(catalog, visit))
+    place = _first_open_place(session, catalog, visit, _questionnaire(visit))
     if place is not None:
         return _private(
             RedirectResponse(_page_path(request, visit.token, *place), status.HTTP_303_SEE_OTHER)
@@ -516,8 +521,8 @@ def _section_context(
     return context
 
 
-def _consent_context(catalog: Catalog, visit: Visit) -> dict[str, Any]:
-    instruments = answering.person_instruments(catalog, visit.campaign)
+def _consent_context(visit: Visit) -> dict[str, Any]:
+    instruments = answering.person_instruments(visit.catalog, visit.campaign)
     return {
         "token": visit.token,
         "organisation_name": visit.organisation.name if visit.organisation else "",
@@ -547,7 +552,7 @@ def start(request: Request, token: str, session: SessionDep, catalog: CatalogDep
     answering.mark_opened(session, visit.invitation)
     session.commit()
     if not answering.consent_given(session, visit.invitation):
-        return _page(request, "candidate/consent.html", _consent_context(catalog, visit))
+        return _page(request, "candidate/consent.html", _consent_context(visit))
     return _resume_target(request, session, catalog, visit)
 
 
@@ -564,7 +569,7 @@ def consent(
     if isinstance(visit, Response):
         return visit
     if accepted not in ("0", "1"):
-        context = _consent_context(catalog, visit)
+        context = _consent_context(visit)
         context["message"] = _("Choose one of the two buttons: agree or do not agree.")
         return _page(request, "candidate/consent.html", context, status_code=400)
     try:
@@ -603,7 +608,7 @@ def instructions(
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    q = _questionnaire(catalog, visit)
+    q = _questionnaire(visit)
     answers = answering.stored_answers(session, visit.invitation)
     answered, total = _progress(q, answers)
     first = _first_open_place(session, catalog, visit, q) or (1, 1)
@@ -616,7 +621,7 @@ def instructions(
             "page_counts": [q.page_count(n) for n in range(1, len(q.sections) + 1)],
             "answered": answered,
             "total": total,
-            "minutes": _consent_context(catalog, visit)["minutes"],
+            "minutes": _consent_context(visit)["minutes"],
             "continue_url": _page_path(request, token, *first),
         },
     )
@@ -633,7 +638,7 @@ def _open_section(
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    q = _questionnaire(catalog, visit)
+    q = _questionnaire(visit)
     if not 1 <= n <= len(q.sections) or not 1 <= p <= q.page_count(n):
         return _resume_target(request, session, catalog, visit)
     return visit, q
@@ -705,7 +710,7 @@ def section_save(
     items = q.items(n, p)
     action = str(form.get("action") or "next")
     submitted = _from_form(items, form)
-    refused = answering.refused_answers(catalog, visit.campaign, submitted.answers)
+    refused = answering.refused_answers(visit.catalog, visit.campaign, submitted.answers)
     stored = answering.stored_answers(session, visit.invitation)
     changed = {
         k: v for k, v in submitted.answers.items() if k not in refused and stored.get(k) != v
@@ -811,7 +816,7 @@ def finish(request: Request, token: str, session: SessionDep, catalog: CatalogDe
         return visit
     if not answering.consent_given(session, visit.invitation):
         return _redirect(request, "candidate:start", token=token)
-    q = _questionnaire(catalog, visit)
+    q = _questionnaire(visit)
     answers = answering.stored_answers(session, visit.invitation)
     missing = set(answering.unanswered(session, visit.invitation, catalog))
     left = answering.remaining_seconds(session, visit.invitation, catalog)
@@ -882,7 +887,7 @@ def done(request: Request, token: str, session: SessionDep, catalog: CatalogDep)
     if visit.campaign.candidate_feedback:
         snapshot = results.latest_result(session, visit.invitation.id or 0)
         if snapshot is not None:
-            feedback = candidate_feedback(snapshot, catalog, visit.language)
+            feedback = candidate_feedback(snapshot, visit.catalog, visit.language)
     return _page(
         request,
         "candidate/done.html",
