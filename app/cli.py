@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
@@ -379,6 +379,112 @@ def rescore_command(
             f"Dry run: {len(changes)} result(s) would be scored again, {differ} with another "
             "outcome; nothing was stored. Run again with --apply to store them."
         )
+
+
+@cli.command("calibrate")
+def calibrate_command(
+    org: Annotated[str, typer.Option(help="The organisation (its slug).")],
+    instrument: Annotated[
+        str, typer.Option(help="The forced-choice instrument, e.g. sales_forced_choice.")
+    ],
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Store the calibrated version (default: a dry run).")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the stochastic estimation.")] = 0,
+) -> None:
+    """Estimate a forced-choice instrument's parameters from the organisation's responses.
+
+    Needs 300 completed questionnaires with at least 80% of the blocks answered; with fewer
+    it says how many more are needed and exits 1. Without --apply nothing is stored. With
+    --apply the calibrated version becomes the organisation's: questionnaires started from
+    then on are scored with it; results taken before keep their version (docs/calibration.md)."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from app.db import scope_to_organisation
+    from app.models import Organisation
+    from app.services import calibration
+    from app.services.errors import ServiceError
+
+    settings = get_settings()
+    catalog = _catalog_or_exit(settings)
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        organisation = session.exec(select(Organisation).where(Organisation.slug == org)).first()
+        if organisation is None:
+            raise _fail(f"Error: no organisation '{org}'. Nothing was calibrated.")
+        scope_to_organisation(session, organisation.id or 0)
+        try:
+            outcome = calibration.run(
+                session,
+                catalog,
+                instrument,
+                organisation=org,
+                apply=apply,
+                today=date.today(),
+                seed=seed,
+            )
+        except ServiceError as exc:
+            raise _fail(f"Error: {exc.message}. Nothing was calibrated.") from None
+        for line in calibration_lines(outcome, org):
+            typer.echo(line)
+        if outcome.calibration is None or outcome.refused:
+            raise typer.Exit(1)
+        session.commit()
+
+
+def calibration_lines(outcome: Any, org: str) -> list[str]:
+    """What `salesfit calibrate` prints about an outcome (app.services.calibration.Outcome)."""
+    lines = [
+        f"{outcome.instrument_id} in organisation '{org}' (version in force "
+        f"{outcome.version_in_force}): {outcome.completed} completed questionnaire(s), "
+        f"{outcome.usable} usable (at least 80% of the blocks answered), "
+        f"{outcome.needed} needed."
+    ]
+    found = outcome.calibration
+    if found is None:
+        lines.append(
+            f"Not enough yet: {outcome.missing} more usable questionnaire(s) needed. Nothing "
+            "was estimated or stored; the design parameters stay in force."
+        )
+        return lines
+    lines.append(
+        f"Estimated from {found.n} questionnaire(s) ({found.excluded} left out) in "
+        f"{found.iterations} iterations; converged: {'yes' if found.converged else 'no'}."
+    )
+    lines.append(
+        "Fit, RMS residual of the correlations between comparisons: calibrated "
+        f"{found.rmsr_correlations:.3f}, design {found.rmsr_correlations_design:.3f} "
+        f"(sampling noise alone about {found.rmsr_noise:.3f}); of the comparisons' shares: "
+        f"calibrated {found.rmsr_margins:.3f}, design {found.rmsr_margins_design:.3f}."
+    )
+    by_trait: dict[str, list[float]] = {}
+    for estimate in found.statements.values():
+        by_trait.setdefault(estimate.trait, []).append(estimate.loading)
+    lines.append(
+        "Mean loading by trait: "
+        + ", ".join(f"{t} {sum(v) / len(v):.2f}" for t, v in sorted(by_trait.items()))
+    )
+    for sid, flags in sorted(found.flagged.items()):
+        lines.append(f"  {sid}: {', '.join(flags)}")
+    for warning in found.warnings:
+        lines.append(f"  note: {warning}")
+    if outcome.refused:
+        lines.append(f"Not stored: {outcome.refused}.")
+    elif outcome.stored is not None:
+        lines.append(
+            f"Stored {outcome.instrument_id} version {outcome.version} for '{org}': "
+            "questionnaires started from now on are scored with it; results taken before "
+            f"keep version {outcome.version_in_force}. In the audit trail as "
+            "instrument.calibrated."
+        )
+    else:
+        lines.append(
+            f"Dry run: nothing was stored. Run again with --apply to store version "
+            f"{outcome.version} for this organisation."
+        )
+    return lines
 
 
 @cli.command("export-person")

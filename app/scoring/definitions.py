@@ -602,13 +602,13 @@ class ForcedChoice(InstrumentBase):
     type: Literal[InstrumentType.forced_choice]
     parameters: Literal["design", "calibrated"] = Field(
         description="'design': loadings and means set by the authors, not yet estimated "
-        "from responses; 'calibrated': estimated from responses (no command for it yet)"
+        "from responses; 'calibrated': estimated from responses (salesfit calibrate)"
     )
     prompt: Text = Field(
         description="the question over every block, e.g. 'Which is most like you?'"
     )
     calibration: dict[str, str | int | float] | None = Field(
-        default=None, description="for calibrated parameters: organisation, n, date"
+        default=None, description="for calibrated parameters: organisation, n, date, method"
     )
     items: list[FcItem] = Field(min_length=1)
 
