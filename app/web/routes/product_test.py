@@ -57,7 +57,8 @@ def _padded(form: product_tests.Form) -> list[dict[str, Any]]:
 
 
 def _batteries(catalog: Catalog, language: str) -> list[dict[str, Any]]:
-    """The batteries with a product-test slot, and their time with the test in it."""
+    """The batteries with a product-test slot: the candidate's time now (with the test once
+    it is filled) and the minutes the slot keeps."""
     local_batteries = []
     for battery in catalog.batteries.values():
         if battery.product_test is None:
@@ -67,7 +68,7 @@ def _batteries(catalog: Catalog, language: str) -> list[dict[str, Any]]:
                 "id": battery.id,
                 "name": getattr(battery.name, language, battery.name.en),
                 "minutes": round(catalog.battery_minutes(battery)),
-                "slot_minutes": battery.product_test.minutes,
+                "slot_minutes": f"{battery.product_test.minutes:g}",
             }
         )
     return local_batteries
