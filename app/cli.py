@@ -92,7 +92,14 @@ def validate(
     for battery in summary["batteries"]:
         members = ", ".join(battery["instruments"])
         slot = " + a slot for the organisation's product test" if battery["product_test"] else ""
-        typer.echo(f"Battery {battery['id']}: {members}{slot}, about {battery['minutes']:g} min.")
+        kept = (
+            f" (+ up to {battery['product_test_minutes']:g} for the product test)"
+            if battery["product_test"]
+            else ""
+        )
+        typer.echo(
+            f"Battery {battery['id']}: {members}{slot}, about {battery['minutes']:g} min{kept}."
+        )
     typer.echo("All valid.")
 
 

@@ -145,6 +145,9 @@ class Catalog:
                     "minutes": self.battery_minutes(battery),
                     "rater_minutes": self.rater_minutes(battery),
                     "product_test": (battery.product_test.scale if battery.product_test else None),
+                    "product_test_minutes": (
+                        battery.product_test.minutes if battery.product_test else None
+                    ),
                 }
                 for battery in self.batteries.values()
             ],

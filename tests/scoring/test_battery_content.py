@@ -83,10 +83,15 @@ def test_the_hiring_batteries_name_a_product_test_slot() -> None:
     assert slots["candidate-general"] is None
     summary = {b["id"]: b for b in catalog.summary()["batteries"]}
     assert summary["candidate-passive"]["product_test"] == "product_knowledge"
+    assert summary["candidate-passive"]["product_test_minutes"] == 4
+    assert summary["candidate-general"]["product_test_minutes"] is None
+    # the slot's minutes count in the limit: 31 + 4 for the active battery
+    assert summary["candidate-active"]["minutes"] + 4 <= MAX_CANDIDATE_MINUTES
     result = runner.invoke(cli, ["validate"])
     assert result.exit_code == 0, result.output
     assert "candidate-passive: " in result.output
     assert "a slot for the organisation's product test" in result.output
+    assert "(+ up to 4 for the product test)" in result.output
 
 
 def test_a_slot_for_an_unknown_competency_is_refused(tree: Path) -> None:
