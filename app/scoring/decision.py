@@ -148,6 +148,9 @@ class Decision:
     invalid_reasons: list[str] = field(default_factory=list)
     cautions: list[str] = field(default_factory=list)
     summary: dict[str, str] = field(default_factory=dict)
+    scale_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Names of the profiles' scale components (e.g. sales_orientation) by language, as
+    `decide` was given them; the sentences name them."""
 
 
 def _role(
@@ -258,8 +261,7 @@ def decide(
         methods; `person.self_report_elevation`).
     scale_names : per scale component id, its name per language (for the summary).
     """
-    for sid, names in (scale_names or {}).items():
-        _scale_names[sid] = dict(names)
+    names = {sid: dict(by_language) for sid, by_language in (scale_names or {}).items()}
     rules = model.decision
     z = z_for(rules.level)
     rng = np.random.default_rng(SEED)
@@ -329,6 +331,7 @@ def decide(
         next_steps,
         serious if outcome == "invalid" else [],
         cautions,
+        scale_names=names,
     )
     texts = {language: confidence_words(decision, model, language) for language in ("ru", "en")}
     summary = {
@@ -346,6 +349,7 @@ def decide(
         decision.invalid_reasons,
         cautions,
         summary,
+        names,
     )
 
 
@@ -494,16 +498,16 @@ def confidence_words(decision: Decision, model: CompetencyModel, language: str) 
     return f"{lead} {tail}"
 
 
-_scale_names: dict[str, dict[str, str]] = {}
-"""Names of profile scale components (e.g. sales_orientation) by language, registered by
-`decide` from its `scale_names` argument."""
-
-
-def _name(model: CompetencyModel, cid: str, language: str) -> str:
+def _name(
+    model: CompetencyModel,
+    cid: str,
+    language: str,
+    scale_names: Mapping[str, Mapping[str, str]],
+) -> str:
     if cid in model.competencies:
         name = model.competencies[cid].name.get(language)
     else:
-        name = _scale_names.get(cid, {}).get(language) or cid.replace("_", " ")
+        name = scale_names.get(cid, {}).get(language) or cid.replace("_", " ")
     return f"«{name}»" if language == "ru" else f"“{name}”"
 
 
@@ -513,6 +517,7 @@ def _role_sentence(
     estimates: Mapping[str, Estimate],
     z: float,
     language: str,
+    scale_names: Mapping[str, Mapping[str, str]],
 ) -> str:
     ru = language == "ru"
     name = model.profiles[role.profile].name.get(language)
@@ -527,13 +532,14 @@ def _role_sentence(
         worst = min(role.knockouts, key=lambda c: (estimates[c].score or 0.0) - minimum[c])
         high = estimates[worst].interval(z)[1] or 0.0
         score = estimates[worst].score or 0.0
+        worst_name = _name(model, worst, language, scale_names)
         if ru:
             return (
-                f"{name}: не рекомендуется ({p}) — {_name(model, worst, language)} {score:.0f} "
+                f"{name}: не рекомендуется ({p}) — {worst_name} {score:.0f} "
                 f"(не выше {high:.0f}) ниже минимума {minimum[worst]:.0f}."
             )
         return (
-            f"{name}: not recommended ({p}) — {_name(model, worst, language)} {score:.0f} "
+            f"{name}: not recommended ({p}) — {worst_name} {score:.0f} "
             f"(at most {high:.0f}) is below the minimum of {minimum[worst]:.0f}."
         )
     band = f"{role.fit:.0f} [{role.fit_low:.0f}–{role.fit_high:.0f}]"
@@ -550,8 +556,8 @@ def _role_sentence(
             / max(1.0, c.target - c.minimum)
         ),
     )
-    strong = _join([_name(model, c.id, language) for c in met[:2]], language)
-    weak = _join([_name(model, c.id, language) for c in short[:2]], language)
+    strong = _join([_name(model, c.id, language, scale_names) for c in met[:2]], language)
+    weak = _join([_name(model, c.id, language, scale_names) for c in short[:2]], language)
     if role.verdict == "recommended":
         if ru:
             tail = f"; сильные стороны — {strong}" if strong else ""
@@ -609,9 +615,13 @@ def describe(
     for pid in [r for r in ROLES if r in decision.roles] + [
         p for p in decision.roles if p not in ROLES
     ]:
-        sentences.append(_role_sentence(model, decision.roles[pid], estimates, z, language))
+        sentences.append(
+            _role_sentence(model, decision.roles[pid], estimates, z, language, decision.scale_names)
+        )
     if decision.open_competencies:
-        names = ", ".join(_name(model, c, language) for c in decision.open_competencies)
+        names = ", ".join(
+            _name(model, c, language, decision.scale_names) for c in decision.open_competencies
+        )
         sentences.append(
             f"Решение зависит от: {names}." if ru else f"What would decide it: {names}."
         )

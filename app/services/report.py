@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from app.scoring.reliability import (
 )
 from app.scoring.validity import FLAGS
 from app.services import interviews
+from app.services.catalogs import organisation_catalog
 from app.services.errors import NotFound
 from app.services.results import latest_result
 from app.services.snapshot_view import engine_of, interval_text, percent, points
@@ -838,6 +839,8 @@ def _report(
 ) -> dict[str, Any]:
     person, invitation, campaign, snapshot = _resolve(session, subject)
     model = catalog.model.definition
+    # the organisation's own instruments (its product test, calibrated versions) by title
+    catalog = replace(catalog, instruments=organisation_catalog(session, catalog).instruments)
     stored: dict[str, Any] = snapshot.scores or {}
     group = reference_group(session, model)
     competencies = _competencies(catalog, stored.get("competencies") or {}, group, language)

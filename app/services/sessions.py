@@ -430,11 +430,10 @@ def _save(
     check_open(invitation)
     if not consented:
         raise Conflict(_("Consent is needed before answers can be saved."))
-    catalog = organisation_catalog(session, catalog)
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise Conflict(_("The campaign no longer exists."))
-    questions = _questions(catalog, campaign)
+    catalog, questions = _save_catalog(session, catalog, campaign, answers, started)
     checked: list[_Checked] = []
     for item_id, value in answers.items():
         question = questions.get(item_id)
@@ -470,6 +469,32 @@ def _save(
         invitation.started_at = now
         session.add(invitation)
     return len(checked)
+
+
+def _save_catalog(
+    session: Session,
+    catalog: Catalog,
+    campaign: Campaign,
+    answers: Mapping[str, Any],
+    started: Mapping[str, AssessmentSession],
+) -> tuple[Catalog, dict[str, _Question]]:
+    """The catalog and question map to check a save with. When every answer belongs to a
+    section already started at the files' version of its instrument (the autosave's usual
+    case), the files' catalog is the right one and no query is made; otherwise (the
+    organisation's product test, a calibrated version, a section not yet started) the
+    organisation's catalog."""
+    questions = _questions(catalog, campaign)
+    if started and catalog.organisation_id is None:
+        versions = {iid: loaded.version for iid, loaded in catalog.instruments.items()}
+        if all(
+            (question := questions.get(item_id)) is not None
+            and (section := started.get(question.instrument.id)) is not None
+            and section.instrument_version == versions.get(question.instrument.id)
+            for item_id in answers
+        ):
+            return catalog, questions
+    local = organisation_catalog(session, catalog)
+    return local, _questions(local, campaign)
 
 
 def _upsert(

@@ -294,6 +294,9 @@ def test_results_say_whether_the_product_test_measured_product_knowledge(
     # every answer right: the test is a method of product knowledge, at the top of the scale
     assert pt_score(after) == 100
     assert pt_score(after) > pt_score(before, default=0)
+    report = admin.get(f"/people/{invitation.person_id}/report")
+    assert report.status_code == 200, report.text
+    assert "Product test: Warehouse robot" in report.text  # the method by its title
 
 
 def pt_score(snapshot: Any, default: float | None = None) -> float | None:
@@ -337,3 +340,44 @@ def test_removing_the_test_empties_the_slot_for_new_candidates(
     assert BeautifulSoup(response.text, "html.parser").select_one("#not-filled") is not None
     found = local(db, catalog, organisation)
     assert product_tests.INSTRUMENT_ID not in found.batteries[PASSIVE].instruments
+
+
+def test_the_candidate_api_serves_and_saves_the_product_test(
+    admin: TestClient, db: Session, catalog: Catalog, organisation: Organisation
+) -> None:
+    """Saving answers through the API, as the page's autosave does: a section started at the
+    files' version is checked against it, the product test against the organisation's."""
+    scope_to_organisation(db, organisation.id or 0)
+    campaign = campaign_service.create_campaign(
+        db, catalog=catalog, name="passive via api", battery=PASSIVE
+    )
+    person = add_person(db, full_name="Api Person", email="api.person@example.com", language="en")
+    url = campaign_service.invite(
+        db, campaign=campaign, person=person, secret_key=SECRET, base_url=BASE
+    ).url
+    db.commit()
+    unscoped(db)
+    token = url.rsplit("/", 1)[1]
+    assert (
+        admin.post(f"/api/v1/sessions/{token}/consent", json={"accepted": True}).status_code == 200
+    )
+    sections = admin.get(f"/api/v1/sessions/{token}").json()["sections"]
+    assert product_tests.INSTRUMENT_ID not in [s["id"] for s in sections]
+    first = sections[1]["items"][0]  # the situational test: start it at the files' version
+    saved = admin.put(
+        f"/api/v1/sessions/{token}/answers",
+        json={"answers": {first["id"]: answer_for(first)}},
+    )
+    assert saved.status_code == 200, saved.text
+
+    _, csrf = page(admin)
+    admin.post("/admin/product-test", data={**form_data(5), "csrf_token": csrf})
+    sections = admin.get(f"/api/v1/sessions/{token}").json()["sections"]
+    assert sections[-1]["id"] == product_tests.INSTRUMENT_ID  # mid-way: the test is added
+    question = sections[-1]["items"][0]
+    both = {first["id"]: answer_for(first), question["id"]: question["options"][1]["id"]}
+    saved = admin.put(f"/api/v1/sessions/{token}/answers", json={"answers": both})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["saved"] == 2
+    wrong = admin.put(f"/api/v1/sessions/{token}/answers", json={"answers": {question["id"]: "z"}})
+    assert wrong.status_code == 422 and wrong.json()["item"] == question["id"]
