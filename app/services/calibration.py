@@ -18,7 +18,7 @@ a parameter to store), is reported and never stored.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -123,16 +123,7 @@ def run(
     )
     text = yaml.safe_dump(definition, allow_unicode=True, sort_keys=False, width=100)
     checked = parse_instrument(text.encode("utf-8"), f"calibrated:{instrument_id}", local.model)
-    outcome = Outcome(
-        instrument_id,
-        loaded.version,
-        len(rows),
-        usable,
-        estimator.MIN_RESPONDENTS,
-        calibration,
-        refused,
-        version=checked.version,
-    )
+    outcome = replace(outcome, calibration=calibration, refused=refused, version=checked.version)
     if not apply or refused:
         return outcome
     stored = catalogs.install(
@@ -151,17 +142,7 @@ def run(
             "rmsr_correlations_design": round(calibration.rmsr_correlations_design, 4),
         },
     )
-    return Outcome(
-        instrument_id,
-        loaded.version,
-        len(rows),
-        usable,
-        estimator.MIN_RESPONDENTS,
-        calibration,
-        None,
-        stored,
-        checked.version,
-    )
+    return replace(outcome, stored=stored)
 
 
 def _refusal(calibration: estimator.Calibration) -> str | None:
