@@ -381,3 +381,27 @@ def test_the_candidate_api_serves_and_saves_the_product_test(
     assert saved.json()["saved"] == 2
     wrong = admin.put(f"/api/v1/sessions/{token}/answers", json={"answers": {question["id"]: "z"}})
     assert wrong.status_code == 422 and wrong.json()["item"] == question["id"]
+
+
+def test_hr_sees_whether_the_product_test_is_filled_and_the_time_with_it(
+    client: TestClient, db: Session, catalog: Catalog, organisation: Organisation
+) -> None:
+    admin_user = create_user(db, organisation=organisation, role=Role.admin)
+    hr_user = create_user(db, organisation=organisation, role=Role.hr)
+    sign_in(client, hr_user.email, PASSWORD)
+    soup = BeautifulSoup(client.get("/hr/campaigns/new").text, "html.parser")
+    assert soup.select_one("#product-test-help") is not None
+    passive = soup.select_one("option[value='candidate-passive']").get_text()
+    assert "29" in passive
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/account").text)})
+
+    sign_in(client, admin_user.email, PASSWORD)
+    _, csrf = page(client)
+    client.post("/admin/product-test", data={**form_data(10), "csrf_token": csrf})
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/account").text)})
+
+    sign_in(client, hr_user.email, PASSWORD)
+    soup = BeautifulSoup(client.get("/hr/campaigns/new").text, "html.parser")
+    assert soup.select_one("#product-test-help") is None
+    passive = soup.select_one("option[value='candidate-passive']").get_text()
+    assert "33" in passive  # 29 minutes and the 10 questions' 4

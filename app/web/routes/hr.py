@@ -28,6 +28,7 @@ from app.labels import (
 from app.models import Campaign, Invitation, InvitationStatus, Role, User
 from app.scoring.loader import Catalog
 from app.services import campaigns as campaign_service
+from app.services.catalogs import PRODUCT_TEST, organisation_catalog
 from app.services.errors import ServiceError
 from app.services.mail import organisation_outbox, smtp_configured
 from app.services.people import import_people, register_person
@@ -147,6 +148,10 @@ def _campaign_form(
             "values": values,
             "errors": errors or {},
             "catalog": catalog,
+            "product_test_missing": any(
+                b.product_test and PRODUCT_TEST not in b.instruments
+                for b in catalog.batteries.values()
+            ),
             "target_roles": TARGET_ROLES,
             **LABELS,
         },
@@ -155,7 +160,9 @@ def _campaign_form(
 
 
 @router.get("/campaigns/new", name="hr:campaign_new")
-def campaign_new(request: Request, user: HrUser, catalog: CatalogDep) -> Response:
+def campaign_new(
+    request: Request, user: HrUser, session: SessionDep, catalog: CatalogDep
+) -> Response:
     values = {
         "name": "",
         "target_role": "either",
@@ -164,7 +171,7 @@ def campaign_new(request: Request, user: HrUser, catalog: CatalogDep) -> Respons
         "language": i18n.get_language(),
         "candidate_feedback": False,
     }
-    return _campaign_form(request, catalog, values)
+    return _campaign_form(request, organisation_catalog(session, catalog), values)
 
 
 @router.post("/campaigns", name="hr:campaign_create")
@@ -198,7 +205,9 @@ def campaign_create(
                     "The deadline is not a date. Enter it as YYYY-MM-DD or leave it empty."
                 )
             }
-            return _campaign_form(request, catalog, values, errors, status_code=422)
+            return _campaign_form(
+                request, organisation_catalog(session, catalog), values, errors, status_code=422
+            )
     try:
         campaign = campaign_service.create_campaign(
             session,
@@ -214,7 +223,9 @@ def campaign_create(
     except ServiceError as exc:
         session.rollback()
         errors = {exc.field or "form": exc.message}
-        return _campaign_form(request, catalog, values, errors, status_code=exc.status)
+        return _campaign_form(
+            request, organisation_catalog(session, catalog), values, errors, status_code=exc.status
+        )
     session.commit()
     return _redirect(request, "hr:campaign", "created", campaign_id=campaign.id)
 
@@ -259,6 +270,7 @@ def _campaign_page(
         )
         for p in people
     ]
+    catalog = organisation_catalog(session, catalog)  # the battery with its product test
     context: dict[str, Any] = {
         "campaign": campaign,
         "battery": catalog.batteries.get(campaign.battery_id),
