@@ -25,6 +25,7 @@ from app.services.people import add_person
 from tests.conftest import csrf_from, sign_in
 from tests.factories import PASSWORD, answer_for, create_organisation, create_user
 from tests.services.test_candidate_flow import BASE, SECRET
+from tests.web.test_api_staff_work import token_for
 from tests.web.test_reviews import EMAIL, unscoped
 
 PASSIVE = "candidate-passive"
@@ -405,3 +406,22 @@ def test_hr_sees_whether_the_product_test_is_filled_and_the_time_with_it(
     assert soup.select_one("#product-test-help") is None
     passive = soup.select_one("option[value='candidate-passive']").get_text()
     assert "33" in passive  # 29 minutes and the 10 questions' 4
+
+
+def test_the_model_api_shows_the_organisations_batteries(
+    admin: TestClient, db: Session, catalog: Catalog, organisation: Organisation
+) -> None:
+    _, headers = token_for(db, organisation, Role.hr)
+
+    def passive() -> dict[str, Any]:
+        body = admin.get("/api/v1/model", headers=headers).json()
+        return next(b for b in body["batteries"] if b["id"] == PASSIVE)
+
+    before = passive()
+    assert product_tests.INSTRUMENT_ID not in before["instruments"]
+    assert before["product_test_minutes"] == 4
+    _, csrf = page(admin)
+    admin.post("/admin/product-test", data={**form_data(10), "csrf_token": csrf})
+    after = passive()
+    assert after["instruments"][-1] == product_tests.INSTRUMENT_ID
+    assert after["minutes"] == before["minutes"] + 4

@@ -196,8 +196,10 @@ def me(user: ApiUser) -> MePublic:
 
 
 @router.get("/model", name="api:model", tags=["api"])
-def model(user: ApiUser, catalog: CatalogDep) -> dict[str, Any]:
-    """The competency model in force, with its version, and the instruments and batteries."""
+def model(user: ApiUser, session: SessionDep, catalog: CatalogDep) -> dict[str, Any]:
+    """The competency model in force for the token's organisation, with its version, and the
+    instruments and batteries (with its product test and calibrated versions)."""
+    catalog = organisation_catalog(session, catalog)
     return {
         **catalog.summary(),
         "model": catalog.model.definition.model_dump(mode="json"),
