@@ -50,13 +50,15 @@ class Pending:
     kind: str  # "review" or "manager_rating"
 
 
-def _answers_by_instrument(
+def answers_by_instrument(
     session: Session, invitation: Invitation
 ) -> dict[str, tuple[AssessmentSession, dict[str, Answer]]]:
+    """The invitation's instrument sessions with their answers, by instrument (one query)."""
     rows = session.exec(
         select(AssessmentSession, Answer)
         .join(Answer, col(Answer.session_id) == col(AssessmentSession.id), isouter=True)
         .where(AssessmentSession.invitation_id == invitation.id)
+        .order_by(col(AssessmentSession.id))
     ).all()
     out: dict[str, tuple[AssessmentSession, dict[str, Answer]]] = {}
     for instrument_session, answer in rows:
@@ -74,7 +76,7 @@ def score_invitation(session: Session, catalog: Catalog, invitation: Invitation)
     campaign = session.get(Campaign, invitation.campaign_id)
     if campaign is None:
         raise Conflict(_("The campaign no longer exists."))
-    by_instrument = _answers_by_instrument(session, invitation)
+    by_instrument = answers_by_instrument(session, invitation)
     catalog = pinned(
         session,
         catalog,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.db import utcnow
 from app.i18n import gettext as _
@@ -46,6 +46,7 @@ from app.security import hash_token
 from app.services import campaigns as campaign_service
 from app.services.audit import record_event
 from app.services.errors import Conflict, Invalid
+from app.services.results import answers_by_instrument
 
 MIN_DAYS_LEFT = 7
 """A retake link works at least this many days from now."""
@@ -61,30 +62,12 @@ class Retake:
     mail_queued: bool
 
 
-def _sessions(
-    session: Session, invitation: Invitation
-) -> dict[str, tuple[AssessmentSession, dict[str, Answer]]]:
-    """The invitation's current instrument sessions with their answers, by instrument."""
-    rows = session.exec(
-        select(AssessmentSession, Answer)
-        .join(Answer, col(Answer.session_id) == col(AssessmentSession.id), isouter=True)
-        .where(AssessmentSession.invitation_id == invitation.id)
-        .order_by(col(AssessmentSession.id))
-    ).all()
-    out: dict[str, tuple[AssessmentSession, dict[str, Answer]]] = {}
-    for instrument_session, answer in rows:
-        entry = out.setdefault(instrument_session.instrument_id, (instrument_session, {}))
-        if answer is not None:
-            entry[1][answer.item_id] = answer
-    return out
-
-
 def serious_flags(
     session: Session, catalog: Catalog, invitation: Invitation
 ) -> dict[str, list[str]]:
     """The serious validity flags each answered instrument of the invitation raises now."""
     out: dict[str, list[str]] = {}
-    for instrument_id, (_section, answers) in _sessions(session, invitation).items():
+    for instrument_id, (_section, answers) in answers_by_instrument(session, invitation).items():
         loaded = catalog.instruments.get(instrument_id)
         if loaded is None or not answers:
             continue
@@ -199,7 +182,7 @@ def retake(
     campaign = campaign_service.get_campaign(session, invitation.campaign_id)
     if campaign.status != "open":
         raise Conflict(_("The campaign is closed."))
-    current = _sessions(session, invitation)
+    current = answers_by_instrument(session, invitation)
     chosen = _chosen(session, catalog, invitation, campaign, instruments, current)
 
     superseded = []
@@ -270,7 +253,7 @@ def retake_view(
     their meaning in `language`), flagged ones first checked in the form."""
     flagged = serious_flags(session, catalog, invitation)
     instruments = []
-    for instrument_id in _sessions(session, invitation):
+    for instrument_id in answers_by_instrument(session, invitation):
         loaded = catalog.instruments.get(instrument_id)
         if loaded is None or isinstance(loaded.definition, ManagerRating):
             continue

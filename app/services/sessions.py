@@ -484,15 +484,17 @@ def _save_catalog(
     organisation's product test, a calibrated version, a section not yet started) the
     organisation's catalog."""
     questions = _questions(catalog, campaign)
-    if started and catalog.organisation_id is None:
-        versions = {iid: loaded.version for iid, loaded in catalog.instruments.items()}
-        if all(
+    if (
+        started
+        and catalog.organisation_id is None
+        and all(
             (question := questions.get(item_id)) is not None
             and (section := started.get(question.instrument.id)) is not None
-            and section.instrument_version == versions.get(question.instrument.id)
+            and section.instrument_version == catalog.instruments[question.instrument.id].version
             for item_id in answers
-        ):
-            return catalog, questions
+        )
+    ):
+        return catalog, questions
     local = organisation_catalog(session, catalog)
     return local, _questions(local, campaign)
 

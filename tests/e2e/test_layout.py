@@ -171,15 +171,22 @@ def site(live_server: LiveServer) -> Site:
 
 
 def signed_in(browser: Any, site: Site, email: str, *, language: str, **options: Any) -> Any:
+    return sign_in_at(browser, site.url, email, PASSWORD, language=language, **options)
+
+
+def sign_in_at(
+    browser: Any, url: str, email: str, password: str, *, language: str, **options: Any
+) -> Any:
+    """A new browser context in `language`, signed in at the server `url`: (context, page)."""
     context = browser.new_context(
         locale=language, extra_http_headers={"Accept-Language": language}, **options
     )
     page = context.new_page()
-    page.goto(f"{site.url}/login")
+    page.goto(f"{url}/login")
     page.fill("#email", email)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{site.url}/dashboard")
+    page.wait_for_url(f"{url}/dashboard")
     return context, page
 
 

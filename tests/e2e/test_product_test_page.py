@@ -21,7 +21,14 @@ from app.services.demo import DEMO_SLUG
 from app.services.people import add_person
 from tests.conftest import TEST_SECRET
 from tests.e2e.conftest import LiveServer
-from tests.e2e.test_layout import PHONE, PHONE_PROBLEMS_JS, WIDE, WIDE_PROBLEMS_JS, problems_on
+from tests.e2e.test_layout import (
+    PHONE,
+    PHONE_PROBLEMS_JS,
+    WIDE,
+    WIDE_PROBLEMS_JS,
+    problems_on,
+    sign_in_at,
+)
 
 EMAIL = "product-admin@demo.example.com"
 PASSWORD = "product-password-1234"
@@ -37,19 +44,6 @@ def admin(live_server: LiveServer) -> str:
         session.commit()
     engine.dispose()
     return EMAIL
-
-
-def sign_in(browser: Any, url: str, *, language: str, **options: Any) -> tuple[Any, Any]:
-    context = browser.new_context(
-        locale=language, extra_http_headers={"Accept-Language": language}, **options
-    )
-    page = context.new_page()
-    page.goto(f"{url}/login")
-    page.fill("#email", EMAIL)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(f"{url}/dashboard")
-    return context, page
 
 
 def candidate_link(live_server: LiveServer) -> str:
@@ -88,7 +82,9 @@ def test_the_page_fits_at_1280_and_360_px(
     browser: Any, live_server: LiveServer, admin: str, language: str, tmp_path: Path
 ) -> None:
     for viewport, script in ((WIDE, WIDE_PROBLEMS_JS), (PHONE, PHONE_PROBLEMS_JS)):
-        context, page = sign_in(browser, live_server.url, language=language, viewport=viewport)
+        context, page = sign_in_at(
+            browser, live_server.url, EMAIL, PASSWORD, language=language, viewport=viewport
+        )
         page.goto(f"{live_server.url}/admin/product-test")
         problems = problems_on(page, script)
         if problems:
@@ -101,9 +97,11 @@ def test_the_page_fits_at_1280_and_360_px(
 def test_filled_on_a_phone_the_test_reaches_the_candidate(
     browser: Any, live_server: LiveServer, admin: str, tmp_path: Path
 ) -> None:
-    context, page = sign_in(
+    context, page = sign_in_at(
         browser,
         live_server.url,
+        EMAIL,
+        PASSWORD,
         language="ru",
         viewport=PHONE,
         is_mobile=True,
